@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Runs the built CLI (npm run build); falls back to the TypeScript sources through tsx in a checkout.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const built = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+if (existsSync(built)) {
+  const { main } = await import(built);
+  await main();
+} else {
+  const { tsImport } = await import('tsx/esm/api');
+  const { main } = await tsImport('../src/cli/main.ts', import.meta.url);
+  await main();
+}

@@ -1,0 +1,95 @@
+/** Builds the Fastify application: API under /api/v1, OpenAPI + Swagger UI, metrics, web UI. */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../core/logger.js';
+import { WEB_DIST_DIR } from '../core/paths.js';
+import { installErrorHandler, sendError } from './error-handler.js';
+import { installMetrics } from './metrics.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { searchRoutes } from './routes/search.js';
+import { healthRoutes, statusRoutes } from './routes/system.js';
+import type { Services } from './services.js';
+import { AppError } from '../core/errors.js';
+
+export interface AppOptions {
+  services: Services;
+  logger: Logger;
+  bodyLimitBytes?: number;
+  /** Folder of the built web UI; not served when missing (API-only tests). */
+  webDir?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'];
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('services', opts.services);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandler(app);
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Model Garden API',
+        version: opts.services.version,
+        description:
+          'Catalog of approved AI models. Errors are `{ error: { code, message, details? }, requestId }`; codes are listed in docs/errors.md.',
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  installMetrics(app, opts.services.metrics);
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(statusRoutes);
+      await api.register(catalogRoutes);
+      await api.register(searchRoutes);
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const webDir = opts.webDir ?? WEB_DIST_DIR;
+  if (existsSync(webDir)) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
+    // Client-side routes (/models/x, /search) get the app shell; unknown API paths stay 404 JSON.
+    app.setNotFoundHandler((req, reply) => {
+      const url = req.url.split('?')[0] ?? '';
+      if (req.method === 'GET' && !/^\/(api|hf|docs|metrics)(\/|$)/.test(url) && !url.includes('.')) {
+        return reply.type('text/html').sendFile('index.html');
+      }
+      return sendError(reply, req, new AppError('NOT_FOUND', `no route ${req.method} ${url}`));
+    });
+  }
+  return app;
+}

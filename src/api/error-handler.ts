@@ -1,0 +1,74 @@
+/** The one place where error codes become HTTP statuses and the error body is shaped. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../core/errors.js';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INVALID_INPUT: 400,
+  INVALID_CURSOR: 400,
+  UNKNOWN_FACET: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  FORBIDDEN: 403,
+  LIFECYCLE_TRANSITION: 409,
+  ADAPTER_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+/** Fastify's own error codes for bad requests, translated to ours. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_INPUT',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_INPUT',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_INPUT',
+  FST_ERR_BAD_URL: 'INVALID_INPUT',
+  FST_ERR_VALIDATION: 'INVALID_INPUT',
+};
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = (err as { validationContext?: string }).validationContext ?? 'request';
+    const issues = err.validation.map((v) => ({
+      path: [where, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'invalid',
+    }));
+    return new AppError('INVALID_INPUT', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
+  }
+  const fe = err as FastifyError;
+  if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) {
+    return new AppError(FASTIFY_CODES[fe.code] as ErrorCode, fe.message);
+  }
+  if (fe && (fe as { type?: string }).type === 'entity.parse.failed') return new AppError('INVALID_INPUT', fe.message);
+  if (fe instanceof SyntaxError) return new AppError('INVALID_INPUT', `malformed body: ${fe.message}`);
+  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError('INVALID_INPUT', fe.message);
+  }
+  return new AppError('INTERNAL', 'internal error', undefined, { cause: err });
+}
+
+export function sendError(reply: FastifyReply, req: FastifyRequest, err: AppError): FastifyReply {
+  const status = HTTP_STATUS[err.code];
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, requestId: req.id });
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const appErr = isResponseSerializationError(err)
+      ? new AppError('INTERNAL', 'internal error', undefined, { cause: err })
+      : toAppError(err);
+    const status = HTTP_STATUS[appErr.code];
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ code: appErr.code, msg: appErr.message }, 'request rejected');
+    return sendError(reply, req, appErr);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, req, new AppError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,7 @@
+/** Public surface of the catalog domain: other domains import from here only. */
+export * from './model.js';
+export * from './views.js';
+export { createCatalogService, type CatalogService, type UpsertOutcome } from './service.js';
+export { runImport, parseImportText, entriesOf, ImportReport, type ImportReportT } from './import.js';
+export { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, type SummaryRow } from './summary.js';
+export { listTeams } from './repo.js';

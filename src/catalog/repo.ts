@@ -1,0 +1,266 @@
+/**
+ * Catalog persistence. Functions take a query handle (the database or a transaction), so the
+ * service decides the transaction boundaries.
+ */
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { queryRows, schema, type Db, type Tx } from '../core/db/index.js';
+import type { ModelFieldsT, VersionFieldsT } from './model.js';
+import { versionSortKey } from './semver.js';
+
+const { teams, models, modelVersions, gpuRequirements, benchmarkResults } = schema;
+
+export type Q = Db | Tx;
+export type ModelRow = typeof models.$inferSelect & { ownerTeam: string };
+export type VersionRow = typeof modelVersions.$inferSelect;
+export type GpuRow = typeof gpuRequirements.$inferSelect;
+export type BenchmarkRow = typeof benchmarkResults.$inferSelect;
+
+/** Timestamps leave raw SQL as ISO strings, whatever the driver's type parsers do. */
+export const isoTs = (col: SQL) => sql`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export async function ensureTeam(q: Q, slug: string): Promise<number> {
+  await q.insert(teams).values({ slug, name: slug }).onConflictDoNothing();
+  const [row] = await q.select({ id: teams.id }).from(teams).where(eq(teams.slug, slug));
+  if (!row) throw new Error(`team ${slug} vanished`);
+  return row.id;
+}
+
+export async function listTeams(q: Q): Promise<{ slug: string; name: string; models: number }[]> {
+  return queryRows(
+    q,
+    sql`SELECT t.slug, t.name, (SELECT count(*) FROM models m WHERE m.owner_team_id = t.id)::int AS models
+        FROM teams t ORDER BY t.slug`,
+  );
+}
+
+export async function teamExists(q: Q, slugs: readonly string[]): Promise<string[]> {
+  if (slugs.length === 0) return [];
+  const rows = await q.select({ slug: teams.slug }).from(teams).where(inArray(teams.slug, [...slugs]));
+  return rows.map((r) => r.slug);
+}
+
+export async function findModel(q: Q, slug: string): Promise<ModelRow | undefined> {
+  const [row] = await q
+    .select({ model: models, ownerTeam: teams.slug })
+    .from(models)
+    .innerJoin(teams, eq(teams.id, models.ownerTeamId))
+    .where(eq(models.slug, slug));
+  return row ? { ...row.model, ownerTeam: row.ownerTeam } : undefined;
+}
+
+/** Splits a base-model ref into the catalog slug/version it may name (refs with "/" are external). */
+export function parseBaseRef(ref: string): { slug: string | null; version: string | null } {
+  if (ref.includes('/')) return { slug: null, version: null };
+  const at = ref.lastIndexOf('@');
+  return at > 0 ? { slug: ref.slice(0, at), version: ref.slice(at + 1) } : { slug: ref, version: null };
+}
+
+function modelColumns(f: Omit<ModelFieldsT, 'slug' | 'ownerTeam'>, ownerTeamId: number) {
+  const base = f.baseModel ?? null;
+  const parsed = base ? parseBaseRef(base.ref) : { slug: null, version: null };
+  return {
+    name: f.name,
+    ownerTeamId,
+    description: f.description,
+    tasks: f.tasks,
+    domains: f.domains,
+    tags: f.tags,
+    baseRef: base?.ref ?? null,
+    baseRelation: base?.relation ?? null,
+    baseSlug: parsed.slug,
+    baseVersion: parsed.version,
+  };
+}
+
+export async function insertModel(q: Q, f: ModelFieldsT, ownerTeamId: number): Promise<number> {
+  const [row] = await q
+    .insert(models)
+    .values({ slug: f.slug, ...modelColumns(f, ownerTeamId) })
+    .returning({ id: models.id });
+  if (!row) throw new Error('insert returned nothing');
+  return row.id;
+}
+
+export async function updateModel(q: Q, id: number, f: ModelFieldsT, ownerTeamId: number): Promise<void> {
+  await q.update(models).set(modelColumns(f, ownerTeamId)).where(eq(models.id, id));
+}
+
+function smallestGpu(map: VersionFieldsT['hardware']['minGpuMemoryGb']): number | null {
+  const values = Object.values(map).filter((v): v is number => typeof v === 'number');
+  return values.length ? Math.min(...values) : null;
+}
+
+function versionColumns(f: VersionFieldsT) {
+  return {
+    version: f.version,
+    versionSort: versionSortKey(f.version),
+    languages: f.languages,
+    license: f.license ?? null,
+    parameters: f.parameters ?? null,
+    architecture: f.architecture ?? null,
+    contextLength: f.contextLength ?? null,
+    recommendedGpu: f.hardware.recommendedGpu ?? null,
+    cpuInference: f.hardware.cpuInference,
+    ramGb: f.hardware.ramGb ?? null,
+    minGpuMemoryGb: smallestGpu(f.hardware.minGpuMemoryGb),
+    formats: f.compatibility.formats,
+    frameworks: f.compatibility.frameworks,
+    quantizations: f.compatibility.quantizations,
+    maxContextTested: f.compatibility.maxContextTested ?? null,
+    intendedUse: f.card.intendedUse,
+    limitations: f.card.limitations,
+    trainingData: f.card.trainingData,
+    cardMarkdown: f.card.markdown,
+    complianceStatus: f.compliance.status,
+    complianceReviewedAt: f.compliance.reviewedAt ?? null,
+    approvedUseCases: f.approvedUseCases,
+    restrictions: f.restrictions,
+    maturity: f.maturity,
+    lifecycle: f.lifecycle,
+    deprecationReplacement: f.deprecation?.replacement ?? null,
+    deprecationDeadline: f.deprecation?.deadline ?? null,
+    deprecationReason: f.deprecation?.reason ?? null,
+    updatedAt: f.updatedAt ? new Date(`${f.updatedAt}T00:00:00Z`) : new Date(),
+  };
+}
+
+async function writeChildren(q: Q, versionId: number, f: VersionFieldsT): Promise<void> {
+  const gpu = Object.entries(f.hardware.minGpuMemoryGb).map(([quantization, gb]) => ({
+    versionId,
+    quantization,
+    minGpuMemoryGb: gb ?? null,
+  }));
+  if (gpu.length) await q.insert(gpuRequirements).values(gpu);
+  const rows = f.benchmarks.map((b, position) => ({
+    versionId,
+    position,
+    suite: b.suite,
+    suiteVersion: b.suiteVersion ?? null,
+    dataset: b.dataset ?? null,
+    metric: b.metric,
+    value: b.value,
+    higherIsBetter: b.higherIsBetter,
+    date: b.date ?? null,
+    hardware: b.hardware ?? null,
+  }));
+  if (rows.length) await q.insert(benchmarkResults).values(rows);
+}
+
+export async function insertVersion(q: Q, modelId: number, f: VersionFieldsT): Promise<number> {
+  const [row] = await q
+    .insert(modelVersions)
+    .values({ modelId, ...versionColumns(f) })
+    .returning({ id: modelVersions.id });
+  if (!row) throw new Error('insert returned nothing');
+  await writeChildren(q, row.id, f);
+  return row.id;
+}
+
+export async function replaceVersion(q: Q, versionId: number, f: VersionFieldsT): Promise<void> {
+  await q.update(modelVersions).set(versionColumns(f)).where(eq(modelVersions.id, versionId));
+  await q.delete(gpuRequirements).where(eq(gpuRequirements.versionId, versionId));
+  await q.delete(benchmarkResults).where(eq(benchmarkResults.versionId, versionId));
+  await writeChildren(q, versionId, f);
+}
+
+export async function findVersion(q: Q, modelId: number, version: string): Promise<VersionRow | undefined> {
+  const [row] = await q
+    .select()
+    .from(modelVersions)
+    .where(and(eq(modelVersions.modelId, modelId), eq(modelVersions.version, version)));
+  return row;
+}
+
+export interface VersionBundle {
+  row: VersionRow;
+  gpu: GpuRow[];
+  benchmarks: BenchmarkRow[];
+}
+
+/** Every version of a model, newest first, with hardware rows and benchmarks. */
+export async function loadVersions(q: Q, modelId: number, only?: string): Promise<VersionBundle[]> {
+  const where = only
+    ? and(eq(modelVersions.modelId, modelId), eq(modelVersions.version, only))
+    : eq(modelVersions.modelId, modelId);
+  const rows = await q.select().from(modelVersions).where(where).orderBy(desc(modelVersions.versionSort));
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [gpu, bench] = await Promise.all([
+    q.select().from(gpuRequirements).where(inArray(gpuRequirements.versionId, ids)),
+    q
+      .select()
+      .from(benchmarkResults)
+      .where(inArray(benchmarkResults.versionId, ids))
+      .orderBy(asc(benchmarkResults.position), asc(benchmarkResults.id)),
+  ]);
+  return rows.map((row) => ({
+    row,
+    gpu: gpu.filter((g) => g.versionId === row.id),
+    benchmarks: bench.filter((b) => b.versionId === row.id),
+  }));
+}
+
+/**
+ * Recomputes what the catalog derives from a model's versions: the head version (newest approved,
+ * else newest deprecated, submitted, retired, draft), the last update time, and the search document
+ * (weights: A name and slug; B tasks, tags, domains; C description; D card and use cases).
+ */
+export async function refreshModel(q: Q, modelId: number): Promise<void> {
+  await q.execute(sql`
+    WITH h AS (
+      SELECT v.id,
+             concat_ws(' ', v.architecture, v.intended_use, v.limitations, v.training_data,
+                       array_to_string(v.approved_use_cases, ' '), array_to_string(v.frameworks, ' '),
+                       v.license, v.card_markdown) AS doc
+        FROM model_versions v
+       WHERE v.model_id = ${modelId}
+       ORDER BY CASE v.lifecycle WHEN 'approved' THEN 4 WHEN 'deprecated' THEN 3 WHEN 'submitted' THEN 2
+                                 WHEN 'retired' THEN 1 ELSE 0 END DESC,
+                v.version_sort DESC
+       LIMIT 1)
+    UPDATE models m SET
+      head_version_id = (SELECT id FROM h),
+      updated_at = coalesce((SELECT max(v.updated_at) FROM model_versions v WHERE v.model_id = m.id), m.updated_at),
+      search_doc = setweight(to_tsvector('english', m.name || ' ' || translate(m.slug, '-_.', '   ') || ' ' || m.slug), 'A')
+                || setweight(to_tsvector('english', array_to_string(m.tasks || m.tags || m.domains, ' ')), 'B')
+                || setweight(to_tsvector('english', m.description), 'C')
+                || setweight(to_tsvector('english', coalesce((SELECT doc FROM h), '')), 'D'),
+      search_text = lower(m.name || ' ' || m.slug || ' ' || array_to_string(m.tasks || m.tags, ' '))
+    WHERE m.id = ${modelId}`);
+}
+
+export interface LineageRow {
+  slug: string;
+  name: string;
+  owner_team: string;
+  relation: string | null;
+  via: string | null;
+  depth: number;
+  lifecycle: string | null;
+}
+
+/** Every model derived from `slug`, transitively (cycles are cut). */
+export async function derivedModels(q: Q, slug: string): Promise<LineageRow[]> {
+  return queryRows<LineageRow>(
+    q,
+    sql`WITH RECURSIVE tree(id, slug, via, relation, depth, path) AS (
+          SELECT m.id, m.slug, m.base_slug, m.base_relation, 1, ARRAY[${slug}::text, m.slug]
+            FROM models m WHERE m.base_slug = ${slug}
+          UNION ALL
+          SELECT m.id, m.slug, m.base_slug, m.base_relation, tree.depth + 1, tree.path || m.slug
+            FROM models m JOIN tree ON m.base_slug = tree.slug
+           WHERE NOT m.slug = ANY(tree.path) AND tree.depth < 20)
+        SELECT tree.slug, m.name, t.slug AS owner_team, tree.relation, tree.via, tree.depth, v.lifecycle
+          FROM tree JOIN models m ON m.id = tree.id JOIN teams t ON t.id = m.owner_team_id
+          LEFT JOIN model_versions v ON v.id = m.head_version_id
+         ORDER BY tree.path`,
+  );
+}
+
+export async function modelBySlugs(q: Q, slugs: string[]) {
+  if (slugs.length === 0) return [];
+  return q
+    .select({ slug: models.slug, name: models.name, baseRef: models.baseRef, baseRelation: models.baseRelation, baseSlug: models.baseSlug })
+    .from(models)
+    .where(inArray(models.slug, slugs));
+}

@@ -1,0 +1,186 @@
+/** The `garden` command line. Commands are thin: they call the server's API or the services. */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ConfigError, loadClientConfig, loadConfig } from '../core/config.js';
+import { PRODUCT_VERSION } from '../core/paths.js';
+import { ApiError, createClient } from './client.js';
+import { count, gb, table } from './format.js';
+import type { ImportReportT, ModelDetailT, ModelSummaryT } from '../catalog/index.js';
+
+type Out = { json?: boolean; url?: string; token?: string };
+
+const FACET_FLAGS = ['task', 'domain', 'maturity', 'lifecycle', 'compliance', 'team', 'license', 'language', 'framework', 'quantization'] as const;
+
+function print(data: unknown, opts: Out, human: () => string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
+}
+
+function client(opts: Out) {
+  return createClient(loadClientConfig(process.env, { ...(opts.url ? { url: opts.url } : {}), ...(opts.token ? { token: opts.token } : {}) }));
+}
+
+function summaryRows(items: ModelSummaryT[]) {
+  return items.map((m) => [
+    m.slug,
+    m.head?.version,
+    m.tasks.join(','),
+    m.head?.maturity,
+    m.head?.lifecycle === 'approved' ? '' : m.head?.lifecycle,
+    m.ownerTeam,
+    gb(m.head?.minGpuMemoryGb),
+    m.head?.cpuInference ? 'yes' : '',
+  ]);
+}
+const SUMMARY_HEADERS = ['SLUG', 'VERSION', 'TASKS', 'MATURITY', 'STATE', 'TEAM', 'MIN GPU', 'CPU'];
+
+function facetQuery(opts: Record<string, unknown>): URLSearchParams {
+  const qs = new URLSearchParams();
+  for (const f of FACET_FLAGS) for (const v of (opts[f] as string[] | undefined) ?? []) qs.append(f, v);
+  if (opts.fitsInGb) qs.set('fitsInGb', String(opts.fitsInGb));
+  if (opts.cpu) qs.set('cpu', 'true');
+  if (opts.minContext) qs.set('minContext', String(opts.minContext));
+  if (opts.limit) qs.set('limit', String(opts.limit));
+  if (opts.sort) qs.set('sort', String(opts.sort));
+  return qs;
+}
+
+function addFacetOptions(cmd: Command): Command {
+  for (const f of FACET_FLAGS) cmd.addOption(new Option(`--${f} <value...>`, `filter by ${f} (repeatable)`));
+  return cmd
+    .option('--fits-in-gb <n>', 'fits in N GB of GPU memory')
+    .option('--cpu', 'runs on CPU')
+    .option('--min-context <tokens>', 'context length at least N tokens')
+    .option('--limit <n>', 'results per page', '20');
+}
+
+function withServerOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print JSON')
+    .option('--url <url>', 'server URL (default: $GARDEN_URL or http://localhost:8080)')
+    .option('--token <token>', 'API token (default: $GARDEN_TOKEN)');
+}
+
+export function buildCli(): Command {
+  const program = new Command('garden')
+    .description('Model Garden: the on-premises catalog of approved AI models')
+    .version(PRODUCT_VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the API, web UI and workers in one process')
+    .option('--port <port>', 'HTTP port (default: $GARDEN_PORT or 8080)')
+    .option('--host <host>', 'interface to listen on (default 0.0.0.0)')
+    .option('--data-dir <dir>', 'embedded data folder (default: $GARDEN_DATA_DIR or ./.garden)')
+    .option('--database-url <url>', 'PostgreSQL URL (default: $GARDEN_DATABASE_URL; none: embedded PGlite)')
+    .option('--no-demo', 'do not load the demo catalog on first start')
+    .action(async (o: { port?: string; host?: string; dataDir?: string; databaseUrl?: string; demo: boolean }) => {
+      const { startServer } = await import('../server.js');
+      const config = loadConfig(process.env, {
+        ...(o.port ? { port: Number(o.port) } : {}),
+        ...(o.host ? { host: o.host } : {}),
+        ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+        ...(o.databaseUrl ? { db: { url: o.databaseUrl } } : {}),
+        ...(o.demo === false ? { demo: false } : {}),
+      });
+      const server = await startServer(config);
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+
+  withServerOptions(program.command('import <file>'))
+    .description('import catalog entries from a JSON or YAML file (idempotent by slug + version)')
+    .action(async (file: string, o: Out) => {
+      const text = readFileSync(file, 'utf8');
+      const isJson = /^\s*[[{]/.test(text);
+      const report = await client(o).post<ImportReportT>('/api/v1/import', text, isJson ? 'application/json' : 'application/yaml');
+      print(report, o, () => {
+        const lines = [`${report.total} entries: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.failed} failed`];
+        for (const r of report.results.filter((x) => x.outcome === 'failed')) {
+          lines.push(`  #${r.index} ${r.slug ?? '?'}@${r.version ?? '?'}: ${r.error?.code} ${r.error?.message}`);
+        }
+        return lines.join('\n');
+      });
+      if (report.failed > 0) process.exitCode = 1;
+    });
+
+  const models = program.command('models').description('browse the catalog');
+  withServerOptions(addFacetOptions(models.command('list')))
+    .description('list models with facet filters')
+    .option('--sort <sort>', 'name | updated', 'name')
+    .action(async (o: Out & Record<string, unknown>) => {
+      const page = await client(o).get<{ items: ModelSummaryT[]; total: number; nextCursor: string | null }>(`/api/v1/models?${facetQuery(o)}`);
+      print(page, o, () => `${table(SUMMARY_HEADERS, summaryRows(page.items))}\n\n${page.items.length} of ${page.total} models`);
+    });
+
+  withServerOptions(models.command('show <slug>'))
+    .description('show one model: card, hardware, benchmarks, lineage, versions')
+    .action(async (slug: string, o: Out) => {
+      const m = await client(o).get<ModelDetailT>(`/api/v1/models/${encodeURIComponent(slug)}`);
+      print(m, o, () => renderModel(m));
+    });
+
+  withServerOptions(addFacetOptions(program.command('search <query...>')))
+    .description('search by describing the job, e.g. garden search "summarize contracts under 16GB"')
+    .action(async (words: string[], o: Out & Record<string, unknown>) => {
+      const qs = facetQuery(o);
+      qs.set('q', words.join(' '));
+      const r = await client(o).get<{
+        items: (ModelSummaryT & { score: number | null })[];
+        total: number;
+        message: string | null;
+        query: { constraints: { label: string }[] } | null;
+      }>(`/api/v1/search?${qs}`);
+      print(r, o, () => {
+        const understood = r.query?.constraints.length ? `Understood: ${r.query.constraints.map((c) => c.label).join('; ')}\n` : '';
+        const msg = r.message ? `${r.message}\n` : '';
+        return r.items.length
+          ? `${understood}${msg}${table(SUMMARY_HEADERS, summaryRows(r.items))}\n\n${r.items.length} of ${r.total} models`
+          : `${understood}${msg}`.trimEnd();
+      });
+    });
+  return program;
+}
+
+function renderModel(m: ModelDetailT): string {
+  const h = m.versions.find((v) => v.version === m.head?.version) ?? m.versions[0];
+  const out: string[] = [`${m.name}  (${m.slug})`, `owner ${m.ownerTeam} · ${m.tasks.join(', ')} · ${m.domains.join(', ')}`, '', m.description, ''];
+  if (h) {
+    out.push(
+      `version ${h.version} · ${h.maturity} · ${h.lifecycle} · compliance ${h.compliance.status} · licence ${h.license ?? '–'}`,
+      `parameters ${count(h.parameters)} · context ${h.contextLength ?? '–'} tokens · languages ${h.languages.join(', ') || '–'}`,
+    );
+    if (h.deprecation) out.push(`DEPRECATED: use ${h.deprecation.replacement ?? '(no replacement)'} by ${h.deprecation.deadline ?? '–'} — ${h.deprecation.reason ?? ''}`);
+    out.push('', 'Hardware', table(['QUANTIZATION', 'MIN GPU MEMORY'], Object.entries(h.hardware.minGpuMemoryGb).map(([q, v]) => [q, v === null ? 'n/a' : gb(v)])));
+    out.push(`recommended GPU ${h.hardware.recommendedGpu ?? '–'} · CPU inference ${h.hardware.cpuInference ? 'yes' : 'no'} · RAM ${gb(h.hardware.ramGb) || '–'}`);
+    if (h.benchmarks.length) {
+      out.push('', 'Benchmarks', table(['SUITE', 'METRIC', 'VALUE', 'DATE', 'HARDWARE'], h.benchmarks.map((b) => [`${b.suite}${b.suiteVersion ? ` ${b.suiteVersion}` : ''}`, b.metric, b.value, b.date, b.hardware])));
+    }
+    if (h.approvedUseCases.length) out.push('', `Approved for: ${h.approvedUseCases.join('; ')}`);
+    if (h.restrictions.length) out.push(`Restrictions: ${h.restrictions.join('; ')}`);
+  }
+  if (m.lineage.ancestors.length) out.push('', `Based on: ${m.lineage.ancestors.map((a) => `${a.slug ?? a.ref} (${a.relation ?? '?'})`).join(' ← ')}`);
+  if (m.lineage.derived.length) out.push(`Derived: ${m.lineage.derived.map((d) => `${'  '.repeat(d.depth - 1)}${d.slug} (${d.relation})`).join(', ')}`);
+  out.push('', table(['VERSION', 'MATURITY', 'STATE', 'UPDATED'], m.versions.map((v) => [v.version, v.maturity, v.lifecycle, v.updatedAt.slice(0, 10)])));
+  return out.join('\n');
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ApiError) {
+      process.stderr.write(`error ${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
+    } else if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 78;
+    } else {
+      throw err;
+    }
+  }
+}

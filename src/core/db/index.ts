@@ -1,0 +1,111 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { AppError } from '../errors.js';
+import { MIGRATIONS_DIR } from '../paths.js';
+import * as schema from './schema.js';
+
+export { schema };
+export type Schema = typeof schema;
+/** One Drizzle type for both drivers: services never know which database they run on. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle has the same query API as the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbKind = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  kind: DbKind;
+  migrate(): Promise<void>;
+  /** Tag of the newest applied migration, e.g. "0001_search_indexes". */
+  schemaVersion(): Promise<string>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function migrationsFolder(): string {
+  return MIGRATIONS_DIR;
+}
+
+interface Journal {
+  entries: { idx: number; tag: string; when: number }[];
+}
+
+function readJournal(folder: string): Journal {
+  return JSON.parse(readFileSync(path.join(folder, 'meta/_journal.json'), 'utf8')) as Journal;
+}
+
+async function schemaVersionOf(db: Db, folder: string): Promise<string> {
+  const journal = readJournal(folder);
+  const rows = await queryRows<{ created_at: string | number }>(
+    db,
+    sql`SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1`,
+  );
+  const last = Number(rows[0]?.created_at ?? NaN);
+  return journal.entries.find((e) => e.when === last)?.tag ?? 'none';
+}
+
+/** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */
+export async function queryRows<T>(db: Db | Tx, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export interface OpenOptions {
+  /** postgres://… selects a PostgreSQL server; otherwise PGlite in `dataDir`. */
+  url?: string | undefined;
+  dataDir?: string | undefined;
+  /** PGlite only: open an in-memory database (tests). */
+  memory?: boolean;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const folder = migrationsFolder();
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    pool.on('error', () => {
+      /* idle client errors surface on the next query; do not crash the process */
+    });
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      migrate: async () => {
+        await migratePg(drizzlePg(pool), { migrationsFolder: folder });
+      },
+      schemaVersion: () => schemaVersionOf(db, folder),
+      ping: async () => {
+        await pool.query('SELECT 1');
+      },
+      close: () => pool.end(),
+    };
+  }
+  let dataDir: string | undefined;
+  if (!options.memory) {
+    if (!options.dataDir) throw new AppError('INVALID_INPUT', 'dataDir is required for PGlite');
+    dataDir = path.join(options.dataDir, 'db');
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const client = await PGlite.create(dataDir ? { dataDir, extensions: { pg_trgm } } : { extensions: { pg_trgm } });
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    migrate: async () => {
+      await migratePglite(drizzlePglite(client), { migrationsFolder: folder });
+    },
+    schemaVersion: () => schemaVersionOf(db, folder),
+    ping: async () => {
+      await client.query('SELECT 1');
+    },
+    close: () => client.close(),
+  };
+}

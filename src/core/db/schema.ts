@@ -1,0 +1,170 @@
+/**
+ * Relational schema of the metadata store (Drizzle). Migrations under migrations/ are generated
+ * from this file with `npm run db:generate` and committed; hand-written SQL (extensions, search
+ * indexes) lives in custom migrations next to them.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const textArray = (name: string) => text(name).array().notNull().default(sql`'{}'::text[]`);
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const teams = pgTable('teams', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+export const models = pgTable(
+  'models',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    ownerTeamId: integer('owner_team_id')
+      .notNull()
+      .references(() => teams.id),
+    description: text('description').notNull().default(''),
+    tasks: textArray('tasks'),
+    domains: textArray('domains'),
+    tags: textArray('tags'),
+    /** Base model as written: a catalog `slug[@version]` or an external id such as `org/name`. */
+    baseRef: text('base_ref'),
+    baseRelation: text('base_relation'),
+    /** The slug part of baseRef when it can name a catalog model (no "/"), for lineage joins. */
+    baseSlug: text('base_slug'),
+    baseVersion: text('base_version'),
+    /** The version the catalog shows: newest approved-or-later version, else newest. */
+    headVersionId: integer('head_version_id'),
+    searchDoc: tsvector('search_doc'),
+    searchText: text('search_text').notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('models_slug_key').on(t.slug),
+    index('models_base_slug_idx').on(t.baseSlug),
+    index('models_owner_idx').on(t.ownerTeamId),
+    index('models_updated_idx').on(t.updatedAt, t.id),
+    index('models_name_idx').on(t.name, t.id),
+    check(
+      'models_base_relation_check',
+      sql`${t.baseRelation} IS NULL OR ${t.baseRelation} IN ('finetune','quantized','adapter','merge','distilled')`,
+    ),
+  ],
+);
+
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    /** Semver precedence as one sortable string (see catalog/semver.ts). */
+    versionSort: text('version_sort').notNull(),
+    languages: textArray('languages'),
+    license: text('license'),
+    parameters: bigint('parameters', { mode: 'number' }),
+    architecture: text('architecture'),
+    contextLength: integer('context_length'),
+    recommendedGpu: text('recommended_gpu'),
+    cpuInference: boolean('cpu_inference').notNull().default(false),
+    ramGb: doublePrecision('ram_gb'),
+    /** Smallest GPU memory over the available quantizations; drives "fits in N GB". */
+    minGpuMemoryGb: doublePrecision('min_gpu_memory_gb'),
+    formats: textArray('formats'),
+    frameworks: textArray('frameworks'),
+    quantizations: textArray('quantizations'),
+    maxContextTested: integer('max_context_tested'),
+    intendedUse: text('intended_use').notNull().default(''),
+    limitations: text('limitations').notNull().default(''),
+    trainingData: text('training_data').notNull().default(''),
+    cardMarkdown: text('card_markdown').notNull().default(''),
+    complianceStatus: text('compliance_status').notNull().default('pending'),
+    complianceReviewedAt: date('compliance_reviewed_at'),
+    approvedUseCases: textArray('approved_use_cases'),
+    restrictions: textArray('restrictions'),
+    maturity: text('maturity').notNull().default('experimental'),
+    lifecycle: text('lifecycle').notNull().default('draft'),
+    deprecationReplacement: text('deprecation_replacement'),
+    deprecationDeadline: date('deprecation_deadline'),
+    deprecationReason: text('deprecation_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('model_versions_model_version_key').on(t.modelId, t.version),
+    index('model_versions_lifecycle_idx').on(t.lifecycle),
+    index('model_versions_maturity_idx').on(t.maturity),
+    check('model_versions_maturity_check', sql`${t.maturity} IN ('experimental','validated','production')`),
+    check(
+      'model_versions_lifecycle_check',
+      sql`${t.lifecycle} IN ('draft','submitted','approved','deprecated','retired')`,
+    ),
+    check(
+      'model_versions_compliance_check',
+      sql`${t.complianceStatus} IN ('pending','approved','rejected','expired')`,
+    ),
+  ],
+);
+
+export const gpuRequirements = pgTable(
+  'gpu_requirements',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    quantization: text('quantization').notNull(),
+    /** null: this quantization is not available for the version. */
+    minGpuMemoryGb: doublePrecision('min_gpu_memory_gb'),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.quantization] })],
+);
+
+export const benchmarkResults = pgTable(
+  'benchmark_results',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull().default(0),
+    suite: text('suite').notNull(),
+    suiteVersion: text('suite_version'),
+    dataset: text('dataset'),
+    metric: text('metric').notNull(),
+    value: doublePrecision('value').notNull(),
+    higherIsBetter: boolean('higher_is_better').notNull().default(true),
+    date: date('date'),
+    hardware: text('hardware'),
+  },
+  (t) => [index('benchmark_results_version_idx').on(t.versionId)],
+);
+
+/** Small key/value facts about this installation (e.g. whether the demo catalog was loaded). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,39 @@
+/**
+ * The one error type of Model Garden. Domain code throws AppError with a stable code;
+ * the API maps codes to HTTP statuses in one place (src/api/error-handler.ts) and
+ * docs/errors.md documents every code (a test keeps the two in sync).
+ */
+export const ERROR_CODES = {
+  NOT_FOUND: 'The thing named does not exist (or is not visible to you).',
+  CONFLICT: 'The request clashes with existing data, e.g. a duplicate slug + version or an immutable version.',
+  INVALID_INPUT: 'The request is malformed: wrong types, unknown fields, values out of range.',
+  INVALID_CURSOR: 'A pagination cursor was not issued by this server for this query.',
+  UNKNOWN_FACET: 'A filter names a facet or facet value that does not exist.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the configured limit.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body has a content type this endpoint does not read.',
+  FORBIDDEN: 'You are not allowed to do this.',
+  LIFECYCLE_TRANSITION: 'The lifecycle state of the model version does not allow this change.',
+  ADAPTER_UNAVAILABLE: 'A backing service (database, registry, engine) is not reachable.',
+  INTERNAL: 'An unexpected failure on the server; the request id identifies it in the logs.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+export const notFound = (what: string, details?: Record<string, unknown>) =>
+  new AppError('NOT_FOUND', `${what} not found`, details);

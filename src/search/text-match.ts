@@ -1,0 +1,71 @@
+/**
+ * Turns a parsed query into SQL: which models match the words, and how they rank.
+ *
+ * Each term group (a word or phrase with its synonyms) matches a model when the model's weighted
+ * tsvector contains any alternative (prefix match for single words), or, for longer words, when
+ * the word is trigram-similar to the model's name, slug, tasks or tags (misspellings). A model
+ * must match most groups (60 %, rounded up); the relaxed pass asks for one.
+ * Score: exact slug/name match ≫ groups matched ≫ weighted rank + trigram similarity + task hint,
+ * with a small penalty for deprecated and retired models so replacements rank first.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { ParsedQuery } from './query-parser.js';
+
+const TOKEN = /[a-z0-9]+/g;
+const FUZZY_MIN_LENGTH = 5;
+const FUZZY_THRESHOLD = 0.55;
+
+/** A to_tsquery string built only from [a-z0-9] tokens, so it is always syntactically valid. */
+export function groupTsQuery(group: readonly string[]): string | null {
+  const alternatives = group
+    .map((alt, i) => {
+      const tokens = alt.toLowerCase().match(TOKEN) ?? [];
+      if (tokens.length === 0) return null;
+      if (tokens.length === 1) {
+        const [t] = tokens as [string];
+        // prefix-match the user's own word ("summ" finds "summarizer"), not the expansions
+        return i === 0 && t.length >= 3 ? `${t}:*` : t;
+      }
+      return `(${tokens.join(' <-> ')})`;
+    })
+    .filter((x): x is string => x !== null);
+  return alternatives.length ? [...new Set(alternatives)].join(' | ') : null;
+}
+
+export interface TextMatch {
+  where: SQL;
+  score: SQL;
+}
+
+export function textMatch(parsed: ParsedQuery, relaxed: boolean): TextMatch | null {
+  const exact = sql`(lower(m.slug) = ${parsed.text.toLowerCase()} OR lower(m.name) = ${parsed.text.toLowerCase()})`;
+  const groups = parsed.termGroups
+    .map((g) => {
+      const tsq = groupTsQuery(g);
+      const word = (g[0] ?? '').toLowerCase();
+      const parts: SQL[] = [];
+      if (tsq) parts.push(sql`m.search_doc @@ to_tsquery('english', ${tsq})`);
+      if (word.length >= FUZZY_MIN_LENGTH && !word.includes(' ')) {
+        parts.push(sql`word_similarity(${word}, m.search_text) >= ${FUZZY_THRESHOLD}`);
+      }
+      return parts.length ? sql`(${sql.join(parts, sql` OR `)})` : null;
+    })
+    .filter((x): x is SQL => x !== null);
+
+  if (groups.length === 0) {
+    // Only constraints were given ("CPU only", "under 16 GB"): every model that meets them matches.
+    return null;
+  }
+  const coverage = sql`(${sql.join(groups.map((g) => sql`(${g})::int`), sql` + `)})`;
+  const need = relaxed ? 1 : Math.ceil(groups.length * 0.6);
+  const all = parsed.termGroups.map(groupTsQuery).filter((x): x is string => x !== null);
+  const anyQuery = all.length ? sql`to_tsquery('english', ${all.map((q) => `(${q})`).join(' | ')})` : null;
+  const rank = anyQuery ? sql`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_doc, ${anyQuery}, 1)` : sql`0`;
+  const taskHint = parsed.tasks.length
+    ? sql`(m.tasks && ARRAY[${sql.join(parsed.tasks.map((t) => sql`${t}`), sql`, `)}]::text[])::int`
+    : sql`0`;
+  const score = sql`(100 * ${exact}::int + 10 * ${coverage} + 20 * ${rank}
+    + 2 * similarity(m.search_text, ${parsed.text.toLowerCase()}) + 3 * ${taskHint}
+    - 2 * (coalesce(v.lifecycle, '') IN ('deprecated', 'retired'))::int)`;
+  return { where: sql`(${exact} OR ${coverage} >= ${need})`, score };
+}

@@ -1,0 +1,47 @@
+/** Starts Model Garden: database, migrations, demo catalog, HTTP server. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import { createServices, type Services } from './api/services.js';
+import { loadDemoCatalogOnce } from './catalog/demo.js';
+import type { Config } from './core/config.js';
+import { openDatabase } from './core/db/index.js';
+import { createLogger, type Logger } from './core/logger.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Readonly<Config>, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const started = Date.now();
+  const database = await openDatabase({ url: config.db.url, dataDir: config.dataDir });
+  await database.migrate();
+  const services = createServices(database);
+  if (config.demo) {
+    const report = await loadDemoCatalogOnce(database.db, services.catalog);
+    if (report) logger.info({ created: report.created, failed: report.failed }, 'demo catalog loaded');
+    for (const r of report?.results.filter((x) => x.outcome === 'failed') ?? []) {
+      logger.warn({ entry: r }, 'demo catalog entry rejected');
+    }
+  }
+  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitMb * 1024 * 1024 });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  logger.info(
+    { url, database: database.kind, schemaVersion: await database.schemaVersion(), startupMs: Date.now() - started },
+    'Model Garden ready',
+  );
+  return {
+    app,
+    services,
+    url,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}

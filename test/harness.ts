@@ -1,0 +1,59 @@
+/** Test databases and services on real PGlite and real PostgreSQL, copied from migrated templates. */
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createServices, type Services } from '../src/api/services.js';
+import { openDatabase, type Database, type DbKind } from '../src/core/db/index.js';
+
+/** The database kinds this run can test: PGlite always, PostgreSQL when a server is available. */
+export function dbKinds(): DbKind[] {
+  return inject('postgresUrl') ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestDb {
+  database: Database;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestDatabase(kind: DbKind): Promise<TestDb> {
+  if (kind === 'pglite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'garden-test-'));
+    cpSync(inject('pgliteTemplate'), path.join(dir, 'db'), { recursive: true });
+    const database = await openDatabase({ dataDir: dir });
+    return {
+      database,
+      cleanup: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const url = inject('postgresUrl');
+  if (!url) throw new Error('no PostgreSQL server for this run');
+  const name = `garden_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE garden_template`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const database = await openDatabase({ url: u.toString() });
+  return {
+    database,
+    cleanup: async () => {
+      await database.close();
+      const a = new pg.Client({ connectionString: url });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export async function createTestServices(kind: DbKind): Promise<{ services: Services; cleanup(): Promise<void> }> {
+  const t = await createTestDatabase(kind);
+  return { services: createServices(t.database), cleanup: t.cleanup };
+}
