@@ -4,7 +4,7 @@
  * Each term group (a word or phrase with its synonyms) matches a model when the model's weighted
  * tsvector contains any alternative (prefix match for single words), or, for longer words, when
  * the word is trigram-similar to the model's name, slug, tasks or tags (misspellings). A model
- * must match most groups (60 %, rounded up); the relaxed pass asks for one.
+ * must match most groups (60 %, rounded up); the relaxed pass asks for one, without fuzzy matches.
  * Score: exact slug/name match ≫ groups matched ≫ weighted rank + trigram similarity + task hint,
  * with a small penalty for deprecated and retired models so replacements rank first.
  */
@@ -13,7 +13,7 @@ import type { ParsedQuery } from './query-parser.js';
 
 const TOKEN = /[a-z0-9]+/g;
 const FUZZY_MIN_LENGTH = 5;
-const FUZZY_THRESHOLD = 0.55;
+const FUZZY_THRESHOLD = 0.7;
 
 /** A to_tsquery string built only from [a-z0-9] tokens, so it is always syntactically valid. */
 export function groupTsQuery(group: readonly string[]): string | null {
@@ -45,7 +45,8 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean): TextMatch | nu
       const word = (g[0] ?? '').toLowerCase();
       const parts: SQL[] = [];
       if (tsq) parts.push(sql`m.search_doc @@ to_tsquery('english', ${tsq})`);
-      if (word.length >= FUZZY_MIN_LENGTH && !word.includes(' ')) {
+      // The relaxed pass matches on real words only: one fuzzy hit must not make a result.
+      if (!relaxed && word.length >= FUZZY_MIN_LENGTH && !word.includes(' ')) {
         parts.push(sql`word_similarity(${word}, m.search_text) >= ${FUZZY_THRESHOLD}`);
       }
       return parts.length ? sql`(${sql.join(parts, sql` OR `)})` : null;
