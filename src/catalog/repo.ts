@@ -204,30 +204,40 @@ export async function loadVersions(q: Q, modelId: number, only?: string): Promis
  * Recomputes what the catalog derives from a model's versions: the head version (newest approved,
  * else newest deprecated, submitted, retired, draft), the last update time, and the search document
  * (weights: A name and slug; B tasks, tags, domains; C description; D card and use cases).
+ * Set-based, so a bulk load can refresh every model in one statement.
  */
-export async function refreshModel(q: Q, modelId: number): Promise<void> {
+export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void> {
+  const onModels = which === 'all' ? sql`TRUE` : sql`mm.id = ANY(ARRAY[${sql.join(which.map((i) => sql`${i}`), sql`, `)}]::int[])`;
+  const onVersions = which === 'all' ? sql`TRUE` : sql`v.model_id = ANY(ARRAY[${sql.join(which.map((i) => sql`${i}`), sql`, `)}]::int[])`;
   await q.execute(sql`
     WITH h AS (
-      SELECT v.id,
+      SELECT DISTINCT ON (v.model_id) v.model_id, v.id,
              concat_ws(' ', v.architecture, v.intended_use, v.limitations, v.training_data,
                        array_to_string(v.approved_use_cases, ' '), array_to_string(v.frameworks, ' '),
                        v.license, v.card_markdown) AS doc
         FROM model_versions v
-       WHERE v.model_id = ${modelId}
-       ORDER BY CASE v.lifecycle WHEN 'approved' THEN 4 WHEN 'deprecated' THEN 3 WHEN 'submitted' THEN 2
+       WHERE ${onVersions}
+       ORDER BY v.model_id,
+                CASE v.lifecycle WHEN 'approved' THEN 4 WHEN 'deprecated' THEN 3 WHEN 'submitted' THEN 2
                                  WHEN 'retired' THEN 1 ELSE 0 END DESC,
-                v.version_sort DESC
-       LIMIT 1)
+                v.version_sort DESC),
+    u AS (SELECT v.model_id, max(v.updated_at) AS updated_at FROM model_versions v WHERE ${onVersions} GROUP BY v.model_id),
+    x AS (SELECT mm.id, h.id AS head_id, coalesce(h.doc, '') AS doc, u.updated_at
+            FROM models mm LEFT JOIN h ON h.model_id = mm.id LEFT JOIN u ON u.model_id = mm.id
+           WHERE ${onModels})
     UPDATE models m SET
-      head_version_id = (SELECT id FROM h),
-      updated_at = coalesce((SELECT max(v.updated_at) FROM model_versions v WHERE v.model_id = m.id), m.updated_at),
+      head_version_id = x.head_id,
+      updated_at = coalesce(x.updated_at, m.updated_at),
       search_doc = setweight(to_tsvector('english', m.name || ' ' || translate(m.slug, '-_.', '   ') || ' ' || m.slug), 'A')
                 || setweight(to_tsvector('english', array_to_string(m.tasks || m.tags || m.domains, ' ')), 'B')
                 || setweight(to_tsvector('english', m.description), 'C')
-                || setweight(to_tsvector('english', coalesce((SELECT doc FROM h), '')), 'D'),
+                || setweight(to_tsvector('english', x.doc), 'D'),
       search_text = lower(m.name || ' ' || m.slug || ' ' || array_to_string(m.tasks || m.tags, ' '))
-    WHERE m.id = ${modelId}`);
+    FROM x
+    WHERE x.id = m.id`);
 }
+
+export const refreshModel = (q: Q, modelId: number) => refreshModels(q, [modelId]);
 
 export interface LineageRow {
   slug: string;

@@ -1,0 +1,64 @@
+/** Typed fetch wrappers for the Model Garden API. Failures become ApiError with the server's code. */
+import type { ApiErrorBody, ModelDetail, SearchResponse } from './types';
+
+export const API_BASE = '/api/v1';
+
+/** An error answered by the API (or a network failure, code NETWORK_ERROR). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | null = null,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
+}
+
+function isErrorBody(body: unknown): body is ApiErrorBody {
+  const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string';
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}${path}`, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, 'NETWORK_ERROR', 'The Model Garden server could not be reached. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    if (isErrorBody(body)) {
+      const b = body;
+      throw new ApiError(res.status, b.error.code, b.error.message, b.requestId ?? res.headers.get('x-request-id'), b.error.details);
+    }
+    throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText || 'The server answered with an error.', res.headers.get('x-request-id'));
+  }
+  if (body === null) throw new ApiError(res.status, 'INVALID_RESPONSE', 'The server answered with an empty or malformed body.');
+  return body as T;
+}
+
+/** GET /search: ranked results, understood constraints and facet counts. */
+export function searchModels(params: URLSearchParams, signal?: AbortSignal): Promise<SearchResponse> {
+  const qs = params.toString();
+  return getJson<SearchResponse>(`/search${qs ? `?${qs}` : ''}`, signal);
+}
+
+/** GET /models/:slug: the model with every version and its lineage. */
+export function getModel(slug: string, signal?: AbortSignal): Promise<ModelDetail> {
+  return getJson<ModelDetail>(`/models/${encodeURIComponent(slug)}`, signal);
+}

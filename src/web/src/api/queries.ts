@@ -1,0 +1,23 @@
+/** React Query hooks over the API client. */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { getModel, isApiError, searchModels } from './client';
+
+export function useSearch(params: URLSearchParams) {
+  const key = params.toString();
+  return useQuery({
+    queryKey: ['search', key],
+    queryFn: ({ signal }) => searchModels(new URLSearchParams(key), signal),
+    // Keep the previous results (and facets) on screen while the next page or filter loads.
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
+}
+
+export function useModel(slug: string) {
+  return useQuery({
+    queryKey: ['model', slug],
+    queryFn: ({ signal }) => getModel(slug, signal),
+    staleTime: 30_000,
+    retry: (count, err) => !(isApiError(err) && err.status >= 400 && err.status < 500) && count < 2,
+  });
+}

@@ -1,0 +1,73 @@
+/** Display formatting shared by the catalog and model pages. */
+
+/** Shown for empty or unknown values. */
+export const DASH = '—';
+
+const trim = (n: number, digits = 1): string => n.toFixed(digits).replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1');
+
+/** 8030000000 → "8B", 110000000 → "110M", 1500 → "1.5K". */
+export function formatParameters(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n <= 0) return DASH;
+  if (n >= 1e12) return `${trim(n / 1e12)}T`;
+  if (n >= 1e9) return `${trim(n / 1e9)}B`;
+  if (n >= 1e6) return `${trim(n / 1e6)}M`;
+  if (n >= 1e3) return `${trim(n / 1e3)}K`;
+  return String(n);
+}
+
+/** 5.6 → "5.6 GB". */
+export function formatGb(gb: number | null | undefined): string {
+  if (gb === null || gb === undefined || !Number.isFinite(gb)) return DASH;
+  return `${trim(gb, 2)} GB`;
+}
+
+/** Context windows: 131072 → "128K", 32768 → "32K", 448 → "448", 10000 → "10,000". */
+export function formatTokens(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return DASH;
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)}M`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}K`;
+  return n.toLocaleString('en-US');
+}
+
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** ISO date or timestamp → "1 Sep 2026". */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  return Number.isNaN(d.getTime()) ? iso : DATE.format(d);
+}
+
+let languageNames: Intl.DisplayNames | null = null;
+/** "ja" → "Japanese"; unknown codes are returned unchanged. */
+export function languageName(code: string): string {
+  try {
+    languageNames ??= new Intl.DisplayNames(['en'], { type: 'language' });
+    const name = languageNames.of(code);
+    return name && name !== code ? name : code;
+  } catch {
+    return code;
+  }
+}
+
+/** "text-generation" → "text generation" (values stay recognisable, but read as words). */
+export function humanize(value: string): string {
+  return value.replace(/[-_]+/g, ' ');
+}
+
+export function capitalize(value: string): string {
+  return value.charAt(0).toUpperCase() + value.slice(1);
+}
+
+/** A benchmark value: up to 4 significant decimals, no trailing zeros. */
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return DASH;
+  return Math.abs(value) >= 1000 ? value.toLocaleString('en-US', { maximumFractionDigits: 1 }) : String(Number(value.toPrecision(4)));
+}
+
+/** Empty strings, null and undefined become the dash. */
+export function orDash(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return DASH;
+  const s = String(value).trim();
+  return s ? s : DASH;
+}
