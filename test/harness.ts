@@ -15,6 +15,8 @@ export function dbKinds(): DbKind[] {
 
 export interface TestDb {
   database: Database;
+  /** PostgreSQL only: the URL of this test's database, for a second connection. */
+  url?: string;
   cleanup(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDb> {
   const database = await openDatabase({ url: u.toString() });
   return {
     database,
+    url: u.toString(),
     cleanup: async () => {
       await database.close();
       const a = new pg.Client({ connectionString: url });

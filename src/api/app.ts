@@ -20,6 +20,7 @@ import { searchRoutes } from './routes/search.js';
 import { healthRoutes, statusRoutes } from './routes/system.js';
 import type { Services } from './services.js';
 import { AppError } from '../core/errors.js';
+import { CATALOG_CHANNEL } from '../catalog/index.js';
 
 export interface AppOptions {
   services: Services;
@@ -68,6 +69,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   installMetrics(app, opts.services.metrics);
+  const { readCache, database } = opts.services;
+  const unlisten = await database.listen(CATALOG_CHANNEL, () => readCache.invalidate());
+  app.addHook('onClose', async () => unlisten());
+  // Writes through this process are visible to its next read at once, before the NOTIFY arrives.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) readCache.invalidate();
+  });
   await app.register(healthRoutes);
   await app.register(
     async (api) => {

@@ -3,6 +3,7 @@ import type { Database } from '../core/db/index.js';
 import { createCatalogService, type CatalogService } from '../catalog/index.js';
 import { createSearchService, type SearchService } from '../search/index.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createReadCache, type ReadCache } from './read-cache.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 
 export interface Services {
@@ -10,6 +11,8 @@ export interface Services {
   catalog: CatalogService;
   search: SearchService;
   metrics: Metrics;
+  /** Serialized answers of catalog reads, dropped on every catalog change. */
+  readCache: ReadCache;
   version: string;
 }
 
@@ -19,6 +22,7 @@ export function createServices(database: Database): Services {
     catalog: createCatalogService({ db: database.db }),
     search: createSearchService({ db: database.db }),
     metrics: createMetrics(),
+    readCache: createReadCache(),
     version: PRODUCT_VERSION,
   };
 }

@@ -235,9 +235,14 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
       search_text = lower(m.name || ' ' || m.slug || ' ' || array_to_string(m.tasks || m.tags, ' '))
     FROM x
     WHERE x.id = m.id`);
+  // Read caches in every replica drop what they hold when this transaction commits.
+  await q.execute(sql`SELECT pg_notify(${CATALOG_CHANNEL}, '')`);
 }
 
 export const refreshModel = (q: Q, modelId: number) => refreshModels(q, [modelId]);
+
+/** Channel on which every committed catalog change is announced (NOTIFY is sent on commit). */
+export const CATALOG_CHANNEL = 'garden_catalog_changed';
 
 export interface LineageRow {
   slug: string;

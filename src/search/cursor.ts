@@ -8,6 +8,8 @@ import { AppError } from '../core/errors.js';
 export interface CursorState {
   /** Sort keys of the last row returned (keyset), or the offset for relevance order. */
   k: (string | number)[];
+  /** The first page fell back to partial matches; later pages must do the same. */
+  r?: boolean;
 }
 
 export function fingerprint(parts: unknown): string {
@@ -32,5 +34,5 @@ export function decodeCursor(cursor: string, fp: string): CursorState {
   if (d.f !== fp) {
     throw new AppError('INVALID_CURSOR', 'the cursor belongs to another query, filter or sort order; start again without it');
   }
-  return { k: d.k as (string | number)[] };
+  return { k: d.k as (string | number)[], ...((d as { r?: unknown }).r === true ? { r: true } : {}) };
 }

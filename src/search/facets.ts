@@ -51,10 +51,9 @@ export interface Filters {
   minContext?: number | undefined;
 }
 
-/** SQL condition for one value facet, written against the columns of the `base` CTE. */
-export function valueCondition(name: ValueFacetName, values: readonly string[]): SQL {
+/** SQL condition for one value facet on the given column expression. */
+export function valueCondition(name: ValueFacetName, values: readonly string[], col: SQL): SQL {
   const f = VALUE_FACETS[name];
-  const col = sql.raw(`b.${f.column}`);
   const arr = sql`ARRAY[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]`;
   return f.kind === 'array' ? sql`${col} && ${arr}` : sql`${col} = ANY(${arr})`;
 }

@@ -20,7 +20,7 @@ import {
 } from './facets.js';
 import type { SearchQueryT, Sort } from './params.js';
 import { parseQuery, type ParsedQuery, type QueryConstraint } from './query-parser.js';
-import { textMatch } from './text-match.js';
+import { fuzzyCandidates, groupTsQuery, textMatch } from './text-match.js';
 
 export interface FacetCount {
   value: string;
@@ -61,15 +61,25 @@ function validateFacetValues(filters: Filters): void {
   }
 }
 
-/** Conditions on the columns of the `base` CTE, one per active filter. */
-function filterConditions(filters: Filters): Map<string, SQL> {
+type Columns = 'raw' | 'base';
+const NUMERIC_COLUMNS = {
+  raw: { gpu: sql`v.min_gpu_memory_gb`, cpu: sql`v.cpu_inference`, context: sql`v.context_length` },
+  base: { gpu: sql`b.min_gpu_memory_gb`, cpu: sql`b.cpu_inference`, context: sql`b.context_length` },
+};
+
+/**
+ * One condition per active filter, written either on the catalog tables (m, t, v) for the page
+ * and count queries, or on the columns of the `base` CTE for facet counting.
+ */
+function filterConditions(filters: Filters, on: Columns): Map<string, SQL> {
   const out = new Map<string, SQL>();
   for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
-    out.set(name, valueCondition(name, values));
+    out.set(name, valueCondition(name, values, on === 'raw' ? VALUE_FACETS[name].expr : sql.raw(`b.${VALUE_FACETS[name].column}`)));
   }
-  if (filters.fitsInGb !== undefined) out.set('fitsInGb', sql`b.min_gpu_memory_gb <= ${filters.fitsInGb}`);
-  if (filters.cpu !== undefined) out.set('cpu', sql`b.cpu_inference = ${filters.cpu}`);
-  if (filters.minContext !== undefined) out.set('minContext', sql`b.context_length >= ${filters.minContext}`);
+  const c = NUMERIC_COLUMNS[on];
+  if (filters.fitsInGb !== undefined) out.set('fitsInGb', sql`${c.gpu} <= ${filters.fitsInGb}`);
+  if (filters.cpu !== undefined) out.set('cpu', sql`${c.cpu} = ${filters.cpu}`);
+  if (filters.minContext !== undefined) out.set('minContext', sql`${c.context} >= ${filters.minContext}`);
   return out;
 }
 
@@ -109,16 +119,30 @@ export function createSearchService(deps: { db: Db }) {
     const fp = fingerprint([text, p.ignore ?? [], filters, sort, p.limit]);
     const cursor = p.cursor ? decodeCursor(p.cursor, fp) : null;
 
-    let result = await run(parsed, filters, sort, p.limit, cursor?.k ?? null, fp, opts, false);
+    const fuzzy = parsed ? await unknownWords(parsed) : new Set<string>();
+    let result = await run(parsed, fuzzy, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
     if (result.total === 0 && parsed && parsed.termGroups.length >= 2 && !cursor) {
-      const relaxed = await run(parsed, filters, sort, p.limit, null, fp, opts, true);
+      const relaxed = await run(parsed, fuzzy, filters, sort, p.limit, null, fp, opts, true);
       if (relaxed.total > 0) result = { ...relaxed, relaxed: true };
     }
     return { ...result, message: explain(parsed, result, filters) };
   }
 
+  /** The query words that no model contains exactly (candidates for spelling correction). */
+  async function unknownWords(parsed: ParsedQuery): Promise<Set<string>> {
+    const words = fuzzyCandidates(parsed);
+    if (words.length === 0) return new Set();
+    const checks = words.map((w) => sql`EXISTS (SELECT 1 FROM models m WHERE m.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}))`);
+    const [row] = await queryRows<Record<string, boolean>>(
+      db,
+      sql`SELECT ${sql.join(checks.map((c, i) => sql`${c} AS ${sql.raw(`w${i}`)}`), sql`, `)}`,
+    );
+    return new Set(words.filter((_, i) => row?.[`w${i}`] !== true));
+  }
+
   async function run(
     parsed: ParsedQuery | null,
+    fuzzy: ReadonlySet<string>,
     filters: Filters,
     sort: Sort,
     limit: number,
@@ -127,61 +151,81 @@ export function createSearchService(deps: { db: Db }) {
     opts: { facets: boolean },
     relaxed: boolean,
   ): Promise<Omit<SearchResult, 'message'>> {
-    const match = parsed ? textMatch(parsed, relaxed) : null;
-    const hard = [...(parsed?.constraints ?? []).map(constraintCondition)];
-    if (match) hard.push(match.where);
-    const base = sql`base AS (
-      SELECT m.id, lower(m.name) AS lname, m.updated_at, m.tasks, m.domains, t.slug AS owner_team,
-             v.maturity, v.lifecycle, v.compliance_status, v.license, v.languages, v.frameworks, v.quantizations,
-             v.min_gpu_memory_gb, v.cpu_inference, v.context_length,
-             ${match ? match.score : sql`0`}::float8 AS score
-        FROM ${SUMMARY_FROM}
-       WHERE ${and(hard)})`;
-    const conds = filterConditions(filters);
-    const all = and([...conds.values()]);
-
-    const { order, keyset, keysOf } = ordering(sort, after);
-    const pageRows = await queryRows<{ id: number; score: number; total: number; k1: string | number; k2: number }>(
+    const match = parsed ? textMatch(parsed, relaxed, fuzzy) : null;
+    const hard = (parsed?.constraints ?? []).map(constraintCondition);
+    if (match) hard.push(match.candidates, match.where);
+    const where = and([...hard, ...filterConditions(filters, 'raw').values()]);
+    const score = match ? match.score : sql`0`;
+    const { order, keyset, offset } = ordering(sort, after, score);
+    // The total is counted once, on the first page (a window count over the same scan), and
+    // carried in the cursor for later pages.
+    const carried = after ? Number(after[after.length - 1]) : NaN;
+    const countNow = !Number.isFinite(carried);
+    // Phase 1 orders light rows (id, score, sort keys) and can use the sort indexes; phase 2 builds
+    // summaries for one page only. Relevance order scores every match anyway, so it counts them
+    // with a window in the same scan; the other orders count separately, on the first page only.
+    const windowCount = countNow && sort === 'relevance';
+    const light = await queryRows<{ id: number; score: number; k_name: string; k_updated: string; total: number }>(
       db,
-      sql`WITH ${base}
-          SELECT x.id, x.score, x.total, x.k1, x.k2 FROM (
-            SELECT b.id, b.score, count(*) OVER ()::int AS total, ${keysOf} , row_number() OVER (ORDER BY ${order})::int AS rn
-              FROM base b WHERE ${all}) x
-           WHERE ${keyset}
-           ORDER BY x.rn
-           LIMIT ${limit + 1}`,
+      sql`SELECT m.id, ${score}::float8 AS score, lower(m.name) AS k_name,
+                 to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS k_updated,
+                 ${windowCount ? sql`count(*) OVER ()::int` : sql`0`} AS total
+            FROM models m JOIN teams t ON t.id = m.owner_team_id
+            LEFT JOIN model_versions v ON v.id = m.head_version_id
+           WHERE ${where} AND ${keyset}
+           ORDER BY ${order}
+           LIMIT ${limit + 1} OFFSET ${offset}`,
     );
-    const page = pageRows.slice(0, limit);
-    const more = pageRows.length > limit;
-    const last = page[page.length - 1];
-    const ids = page.map((r) => r.id);
-    const summaries = ids.length
-      ? await queryRows<SummaryRow>(db, sql`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE m.id = ANY(${sqlIntArray(ids)})`)
-      : [];
-    const byId = new Map(summaries.map((s) => [s.id, s]));
-    const items = page.flatMap((r) => {
-      const s = byId.get(r.id);
-      return s ? [{ ...toSummary(s), score: match ? Math.round(Number(r.score) * 1000) / 1000 : null }] : [];
+    const ids = light.slice(0, limit).map((r) => r.id);
+    const [summaries, counted] = await Promise.all([
+      ids.length
+        ? queryRows<SummaryRow>(db, sql`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE m.id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`)
+        : Promise.resolve([]),
+      countNow && !windowCount && light.length > limit ? count(where) : Promise.resolve(null),
+    ]);
+    const byId = new Map(summaries.map((r) => [r.id, r]));
+    const more = light.length > limit;
+    const page = light.slice(0, limit).flatMap((l) => {
+      const r = byId.get(l.id);
+      return r ? [{ ...r, ...l }] : [];
     });
-    const total = pageRows[0]?.total ?? (after ? await countAll(base, all) : 0);
+    const last = page[page.length - 1];
+    const total = !countNow ? carried : windowCount ? (light[0]?.total ?? 0) : (counted ?? Math.min(light.length, limit));
+    const next: (string | number)[] | null = !more || !last
+      ? null
+      : sort === 'relevance'
+        ? [offset + limit, total]
+        : sort === 'name'
+          ? [last.k_name, last.id, total]
+          : [last.k_updated, last.id, total];
     return {
       query: parsed
         ? { text: parsed.text, residual: parsed.residual, terms: parsed.terms, tasks: parsed.tasks, constraints: parsed.constraints }
         : null,
-      items,
+      items: page.map((r) => ({ ...toSummary(r), score: match ? Math.round(Number(r.score) * 1000) / 1000 : null })),
       total,
-      nextCursor: more && last ? encodeCursor(fp, { k: sort === 'relevance' ? [Number(after?.[0] ?? 0) + limit] : [last.k1, last.k2] }) : null,
-      facets: opts.facets ? await facetCounts(base, conds) : null,
+      nextCursor: next ? encodeCursor(fp, { k: next, ...(relaxed ? { r: true } : {}) }) : null,
+      facets: opts.facets ? await facetCounts(hard, filters) : null,
       relaxed,
     };
   }
 
-  async function countAll(base: SQL, all: SQL): Promise<number> {
-    const [row] = await queryRows<{ n: number }>(db, sql`WITH ${base} SELECT count(*)::int AS n FROM base b WHERE ${all}`);
+  async function count(where: SQL): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM models m JOIN teams t ON t.id = m.owner_team_id
+            LEFT JOIN model_versions v ON v.id = m.head_version_id WHERE ${where}`,
+    );
     return row?.n ?? 0;
   }
 
-  async function facetCounts(base: SQL, conds: Map<string, SQL>): Promise<Record<string, FacetCount[]>> {
+  async function facetCounts(hard: SQL[], filters: Filters): Promise<Record<string, FacetCount[]>> {
+    const base = sql`base AS (
+      SELECT m.tasks, m.domains, t.slug AS owner_team, v.maturity, v.lifecycle, v.compliance_status, v.license,
+             v.languages, v.frameworks, v.quantizations, v.min_gpu_memory_gb, v.cpu_inference, v.context_length
+        FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+       WHERE ${and(hard)})`;
+    const conds = filterConditions(filters, 'base');
     const except = (name: string) => and([...conds.entries()].filter(([k]) => k !== name).map(([, v]) => v));
     const parts: SQL[] = VALUE_FACET_NAMES.map((name) => {
       const f = VALUE_FACETS[name];
@@ -217,34 +261,28 @@ export function createSearchService(deps: { db: Db }) {
   return { search };
 }
 
-function sqlIntArray(ids: number[]): SQL {
-  return sql`ARRAY[${sql.join(ids.map((i) => sql`${i}`), sql`, `)}]::int[]`;
-}
-
-/** ORDER BY for a sort, the keyset condition after a cursor, and the sort keys to remember. */
-function ordering(sort: Sort, after: (string | number)[] | null): { order: SQL; keyset: SQL; keysOf: SQL } {
+/** ORDER BY for a sort, and where the page after a cursor starts (keyset, or offset for relevance). */
+function ordering(sort: Sort, after: (string | number)[] | null, score: SQL): { order: SQL; keyset: SQL; offset: number } {
   switch (sort) {
     case 'relevance': {
       const offset = Number(after?.[0] ?? 0);
       return {
-        order: sql`b.score DESC, b.lname COLLATE "C", b.id`,
-        keyset: sql`x.rn > ${Number.isFinite(offset) ? offset : 0}`,
-        keysOf: sql`0 AS k1, b.id AS k2`,
+        order: sql`${score} DESC, lower(m.name) COLLATE "C", m.id`,
+        keyset: sql`TRUE`,
+        offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
       };
     }
     case 'name':
       return {
-        order: sql`b.lname COLLATE "C", b.id`,
-        keyset: after ? sql`(x.k1 COLLATE "C", x.k2) > (${String(after[0])} COLLATE "C", ${Number(after[1])})` : sql`TRUE`,
-        keysOf: sql`b.lname AS k1, b.id AS k2`,
+        order: sql`lower(m.name) COLLATE "C", m.id`,
+        keyset: after ? sql`(lower(m.name) COLLATE "C", m.id) > (${String(after[0])} COLLATE "C", ${Number(after[1])})` : sql`TRUE`,
+        offset: 0,
       };
     case 'updated':
       return {
-        order: sql`b.updated_at DESC, b.id DESC`,
-        keyset: after
-          ? sql`(x.k1::timestamptz, x.k2) < (${String(after[0])}::timestamptz, ${Number(after[1])})`
-          : sql`TRUE`,
-        keysOf: sql`to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS k1, b.id AS k2`,
+        order: sql`m.updated_at DESC, m.id DESC`,
+        keyset: after ? sql`(m.updated_at, m.id) < (${String(after[0])}::timestamptz, ${Number(after[1])})` : sql`TRUE`,
+        offset: 0,
       };
   }
 }

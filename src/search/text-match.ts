@@ -33,12 +33,27 @@ export function groupTsQuery(group: readonly string[]): string | null {
 }
 
 export interface TextMatch {
+  /** Index-friendly superset of the matches (GIN on search_doc and on search_text trigrams). */
+  candidates: SQL;
   where: SQL;
   score: SQL;
 }
 
-export function textMatch(parsed: ParsedQuery, relaxed: boolean): TextMatch | null {
-  const exact = sql`(lower(m.slug) = ${parsed.text.toLowerCase()} OR lower(m.name) = ${parsed.text.toLowerCase()})`;
+/**
+ * Words eligible for fuzzy matching. Only words with no exact hit in the catalog are matched
+ * fuzzily (a real word is taken as meant, a misspelling is corrected), which also keeps the
+ * expensive trigram comparisons off the common path.
+ */
+export function fuzzyCandidates(parsed: ParsedQuery): string[] {
+  return parsed.termGroups
+    .map((g) => (g[0] ?? '').toLowerCase())
+    .filter((w) => w.length >= FUZZY_MIN_LENGTH && !/\s/.test(w));
+}
+
+export function textMatch(parsed: ParsedQuery, relaxed: boolean, fuzzy: ReadonlySet<string>): TextMatch | null {
+  const text = parsed.text.toLowerCase();
+  const exact = sql`(m.slug = ${text} OR lower(m.name) = ${text})`;
+  const fuzzyWords: string[] = [];
   const groups = parsed.termGroups
     .map((g) => {
       const tsq = groupTsQuery(g);
@@ -46,8 +61,10 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean): TextMatch | nu
       const parts: SQL[] = [];
       if (tsq) parts.push(sql`m.search_doc @@ to_tsquery('english', ${tsq})`);
       // The relaxed pass matches on real words only: one fuzzy hit must not make a result.
-      if (!relaxed && word.length >= FUZZY_MIN_LENGTH && !word.includes(' ')) {
-        parts.push(sql`word_similarity(${word}, m.search_text) >= ${FUZZY_THRESHOLD}`);
+      if (!relaxed && fuzzy.has(word)) {
+        fuzzyWords.push(word);
+        // `<%` (threshold 0.6) can use the trigram index; the stricter similarity then filters.
+        parts.push(sql`(${word} <% m.search_text AND word_similarity(${word}, m.search_text) >= ${FUZZY_THRESHOLD})`);
       }
       return parts.length ? sql`(${sql.join(parts, sql` OR `)})` : null;
     })
@@ -61,12 +78,21 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean): TextMatch | nu
   const need = relaxed ? 1 : Math.ceil(groups.length * 0.6);
   const all = parsed.termGroups.map(groupTsQuery).filter((x): x is string => x !== null);
   const anyQuery = all.length ? sql`to_tsquery('english', ${all.map((q) => `(${q})`).join(' | ')})` : null;
+  const candidates = sql.join(
+    [
+      exact,
+      ...(anyQuery ? [sql`m.search_doc @@ ${anyQuery}`] : []),
+      ...fuzzyWords.map((w) => sql`${w} <% m.search_text`),
+    ],
+    sql` OR `,
+  );
   const rank = anyQuery ? sql`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_doc, ${anyQuery}, 1)` : sql`0`;
   const taskHint = parsed.tasks.length
     ? sql`(m.tasks && ARRAY[${sql.join(parsed.tasks.map((t) => sql`${t}`), sql`, `)}]::text[])::int`
     : sql`0`;
   const score = sql`(100 * ${exact}::int + 10 * ${coverage} + 20 * ${rank}
-    + 2 * similarity(m.search_text, ${parsed.text.toLowerCase()}) + 3 * ${taskHint}
+    + 3 * ${taskHint}
+    + 0.5 * (coalesce(v.maturity, '') = 'production')::int
     - 2 * (coalesce(v.lifecycle, '') IN ('deprecated', 'retired'))::int)`;
-  return { where: sql`(${exact} OR ${coverage} >= ${need})`, score };
+  return { candidates: sql`(${candidates})`, where: sql`(${exact} OR ${coverage} >= ${need})`, score };
 }

@@ -24,7 +24,7 @@ const VersionParams = z.object({ slug: Slug, version: SemVer }).strict();
 const ListQuery = SearchQuery.omit({ q: true, ignore: true }).extend({ sort: z.enum(['name', 'updated']).optional() }).strict();
 
 export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { catalog, search, database, metrics } = app.services;
+  const { catalog, search, database, metrics, readCache } = app.services;
 
   app.get(
     '/models',
@@ -36,10 +36,11 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: Page(ModelSummary) },
       },
     },
-    async (req) => {
-      const r = await search.search(req.query, { facets: false });
-      return { items: r.items.map(({ score: _score, ...s }) => s), nextCursor: r.nextCursor, total: r.total };
-    },
+    async (req, reply) =>
+      readCache.respond(req, reply, async () => {
+        const r = await search.search(req.query, { facets: false });
+        return { items: r.items.map(({ score: _score, ...s }) => s), nextCursor: r.nextCursor, total: r.total };
+      }),
   );
 
   app.post(
@@ -51,7 +52,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/models/:slug',
     { schema: { tags: ['catalog'], summary: 'A model with every version and its lineage', params: SlugParams, response: { 200: ModelDetail } } },
-    async (req) => catalog.getModel(req.params.slug),
+    async (req, reply) => readCache.respond(req, reply, () => catalog.getModel(req.params.slug)),
   );
 
   app.patch(
@@ -63,7 +64,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/models/:slug/versions',
     { schema: { tags: ['catalog'], summary: 'Every version, newest first', params: SlugParams, response: { 200: z.object({ items: z.array(VersionView) }) } } },
-    async (req) => ({ items: await catalog.listVersions(req.params.slug) }),
+    async (req, reply) => readCache.respond(req, reply, async () => ({ items: await catalog.listVersions(req.params.slug) })),
   );
 
   app.post(
@@ -75,7 +76,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/models/:slug/versions/:version',
     { schema: { tags: ['catalog'], summary: 'One version', params: VersionParams, response: { 200: VersionView } } },
-    async (req) => catalog.getVersion(req.params.slug, req.params.version),
+    async (req, reply) => readCache.respond(req, reply, () => catalog.getVersion(req.params.slug, req.params.version)),
   );
 
   app.patch(

@@ -28,6 +28,11 @@ export interface Database {
   /** Tag of the newest applied migration, e.g. "0001_search_indexes". */
   schemaVersion(): Promise<string>;
   ping(): Promise<void>;
+  /**
+   * Calls `onEvent` for every NOTIFY on `channel` (from any process sharing the database), and
+   * with `reconnected` after a lost listening connection came back (events may have been missed).
+   */
+  listen(channel: string, onEvent: (e: { payload: string } | { reconnected: true }) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       /* idle client errors surface on the next query; do not crash the process */
     });
     const db = drizzlePg(pool, { schema }) as unknown as Db;
+    const listeners = new Set<() => Promise<void>>();
     return {
       db,
       kind: 'postgres',
@@ -85,7 +91,18 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       ping: async () => {
         await pool.query('SELECT 1');
       },
-      close: () => pool.end(),
+      listen: async (channel, onEvent) => {
+        const stop = await listenPg(options.url as string, channel, onEvent);
+        listeners.add(stop);
+        return async () => {
+          listeners.delete(stop);
+          await stop();
+        };
+      },
+      close: async () => {
+        await Promise.all([...listeners].map((stop) => stop()));
+        await pool.end();
+      },
     };
   }
   let dataDir: string | undefined;
@@ -106,6 +123,49 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     ping: async () => {
       await client.query('SELECT 1');
     },
+    listen: async (channel, onEvent) => {
+      const unlisten = await client.listen(channel, (payload) => onEvent({ payload }));
+      return async () => {
+        if (!client.closed) await unlisten();
+      };
+    },
     close: () => client.close(),
+  };
+}
+
+/** A dedicated LISTEN connection that reconnects (every second) until stopped. */
+async function listenPg(
+  url: string,
+  channel: string,
+  onEvent: (e: { payload: string } | { reconnected: true }) => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => {
+      if (n.channel === channel) onEvent({ payload: n.payload ?? '' });
+    });
+    c.on('error', () => undefined);
+    c.on('end', () => {
+      client = null;
+      scheduleRetry();
+    });
+    await c.connect();
+    await c.query(`LISTEN "${channel.replace(/"/g, '')}"`);
+    client = c;
+    if (isReconnect) onEvent({ reconnected: true });
+  };
+  const scheduleRetry = () => {
+    if (stopped) return;
+    clearTimeout(retry);
+    retry = setTimeout(() => void connect(true).catch(scheduleRetry), 1000);
+  };
+  await connect(false);
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => undefined);
   };
 }

@@ -29,13 +29,13 @@ export function formatTokens(n: number | null | undefined): string {
   return n.toLocaleString('en-US');
 }
 
-const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** ISO date or timestamp → "1 Sep 2026". */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return DASH;
   const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
-  return Number.isNaN(d.getTime()) ? iso : DATE.format(d);
+  return Number.isNaN(d.getTime()) ? iso : `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()}`;
 }
 
 let languageNames: Intl.DisplayNames | null = null;

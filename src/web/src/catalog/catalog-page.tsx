@@ -1,0 +1,127 @@
+/** Route "/": search the catalog, narrow it with facets, page through the results. */
+import { Alert, Box, Container, Grid, Stack, Text, Title } from '@mantine/core';
+import { IconInfoCircle } from '@tabler/icons-react';
+import { useEffect, useMemo } from 'react';
+import { useSearch } from '../api/queries';
+import { ErrorAlert } from '../components/error-alert';
+import { ActiveFilters } from './active-filters';
+import { FacetSidebar } from './facet-sidebar';
+import { Pager } from './pager';
+import { ResultList, ResultSkeletons } from './result-list';
+import { ResultsToolbar } from './results-toolbar';
+import { SearchBox } from './search-box';
+import {
+  PAGE_SIZE,
+  clearFilters,
+  effectiveSort,
+  hasFilters,
+  toApiParams,
+  toggleValue,
+  withChoice,
+  withIgnored,
+  withQuery,
+  withSort,
+} from './search-state';
+import { useSearchState } from './use-search-state';
+
+export function CatalogPage() {
+  const nav = useSearchState();
+  const { state } = nav;
+  const apiParams = useMemo(() => toApiParams(state), [state]);
+  const search = useSearch(apiParams);
+  const data = search.data;
+
+  useEffect(() => {
+    document.title = state.q ? `${state.q} · Model Garden` : 'Model Garden';
+  }, [state.q]);
+
+  const onChoice = (key: 'fitsInGb' | 'minContext' | 'cpu', value: string | null) => {
+    if (key === 'cpu') nav.update(withChoice(state, 'cpu', value === null ? null : value === 'true'));
+    else nav.update(withChoice(state, key, value === null ? null : Number(value)));
+  };
+  const clearAll = () => nav.update(clearFilters(state));
+  const showSkeletons = search.isPending || (search.isPlaceholderData && search.isFetching && !data?.items.length);
+  const page = nav.prevCursors.length + 1;
+
+  return (
+    <Container size={1500} px="lg" py="lg">
+      <Stack gap={4} mb="lg">
+        <Title order={1} size="h3">
+          Find an approved model
+        </Title>
+        <Text c="dimmed" size="sm">
+          Describe the job and the hardware you have. Every model here passed the organisation’s review.
+        </Text>
+        <Box mt={8}>
+          <SearchBox
+            value={state.q}
+            // Typing from an empty box starts a new history entry; refining it replaces that entry.
+            onSearch={(q, { typing }) => nav.update(withQuery(state, q), { replace: typing && state.q !== '' })}
+          />
+        </Box>
+      </Stack>
+
+      <Grid gap="lg" align="flex-start">
+        <Grid.Col span={{ base: 12, sm: 4, md: 3 }} miw={0}>
+          <FacetSidebar
+            state={state}
+            facets={data?.facets}
+            loading={search.isPending}
+            onToggle={(name, v) => nav.update(toggleValue(state, name, v))}
+            onChoice={onChoice}
+            onClear={clearAll}
+          />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, sm: 8, md: 9 }} miw={0}>
+          <Stack gap="md" component="section" aria-label="Search results">
+            <ResultsToolbar
+              total={search.isPending ? null : (data?.total ?? 0)}
+              hasQuery={state.q !== ''}
+              sort={effectiveSort(state)}
+              fetching={search.isFetching}
+              onSort={(s) => nav.update(withSort(state, s))}
+            />
+            <ActiveFilters
+              state={state}
+              constraints={data?.query?.constraints ?? []}
+              onToggle={(name, v) => nav.update(toggleValue(state, name, v))}
+              onChoice={(key) => onChoice(key, null)}
+              onClear={clearAll}
+              onIgnore={(id) => nav.update(withIgnored(state, id))}
+              onRestoreIgnored={() => nav.update({ ...state, ignore: [], cursor: null })}
+            />
+            {search.isError && <ErrorAlert error={search.error} title="The search failed" />}
+            {data?.message && data.items.length > 0 && (
+              <Alert variant="light" color="blue" icon={<IconInfoCircle aria-hidden />} role="status">
+                {data.message}
+              </Alert>
+            )}
+            {showSkeletons ? (
+              <ResultSkeletons />
+            ) : data ? (
+              <Box style={{ opacity: search.isPlaceholderData ? 0.6 : 1, transition: 'opacity 150ms' }} aria-busy={search.isFetching}>
+                <ResultList
+                  items={data.items}
+                  message={data.message}
+                  canClear={state.q !== '' || hasFilters(state)}
+                  onClear={() => nav.update(clearFilters(withQuery(state, '')))}
+                />
+                <Pager
+                  page={page}
+                  pageCount={data.total > 0 ? Math.ceil(data.total / PAGE_SIZE) : null}
+                  hasPrevious={page > 1}
+                  nextCursor={data.nextCursor}
+                  onPrevious={nav.previousPage}
+                  onNext={(c) => {
+                    nav.nextPage(c);
+                    window.scrollTo({ top: 0 });
+                  }}
+                />
+              </Box>
+            ) : null}
+          </Stack>
+        </Grid.Col>
+      </Grid>
+    </Container>
+  );
+}

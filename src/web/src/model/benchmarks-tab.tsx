@@ -1,0 +1,77 @@
+/** Benchmarks: results on the organisation's evaluation suites for the selected version. */
+import { Card, EmptyState, Group, Table, Text, Tooltip } from '@mantine/core';
+import { IconArrowDown, IconArrowUp, IconChartBar } from '@tabler/icons-react';
+import type { VersionView } from '../api/types';
+import { formatDate, formatMetric, orDash } from '../lib/format';
+
+export function BenchmarksTab({ version }: { version: VersionView }) {
+  if (version.benchmarks.length === 0) {
+    return (
+      <Card withBorder radius="md" py="xl">
+        <EmptyState
+          icon={<IconChartBar size={28} aria-hidden />}
+          variant="light"
+          color="gray"
+          title="No benchmark results yet"
+          description={`Version ${version.version} has not been evaluated on an organisation suite.`}
+        />
+      </Card>
+    );
+  }
+  return (
+    <Card withBorder radius="md" p={0}>
+      <Table.ScrollContainer minWidth={820}>
+        <Table striped highlightOnHover tabularNums verticalSpacing="sm" horizontalSpacing="md" aria-label="Benchmark results">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Suite</Table.Th>
+              <Table.Th>Dataset</Table.Th>
+              <Table.Th>Metric</Table.Th>
+              <Table.Th ta="right">Value</Table.Th>
+              <Table.Th>Better</Table.Th>
+              <Table.Th>Date</Table.Th>
+              <Table.Th>Hardware</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {version.benchmarks.map((b, i) => (
+              <Table.Tr key={`${b.suite}:${b.metric}:${b.dataset ?? ''}:${i}`}>
+                <Table.Td>
+                  <Text size="sm" fw={500} className="break-anywhere">
+                    {b.suite}
+                  </Text>
+                  {b.suiteVersion && (
+                    <Text size="xs" c="dimmed">
+                      version {b.suiteVersion}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td className="break-anywhere">{orDash(b.dataset)}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" ff="monospace" className="break-anywhere">
+                    {b.metric}
+                  </Text>
+                </Table.Td>
+                <Table.Td ta="right" fw={600}>
+                  {formatMetric(b.value)}
+                </Table.Td>
+                <Table.Td>
+                  <Tooltip label={b.higherIsBetter ? 'Higher is better' : 'Lower is better'} withArrow>
+                    <Group gap={4} wrap="nowrap" c={b.higherIsBetter ? 'teal.8' : 'blue.8'}>
+                      {b.higherIsBetter ? <IconArrowUp size={14} aria-hidden /> : <IconArrowDown size={14} aria-hidden />}
+                      <Text size="sm" inherit>
+                        {b.higherIsBetter ? 'higher' : 'lower'}
+                      </Text>
+                    </Group>
+                  </Tooltip>
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(b.date)}</Table.Td>
+                <Table.Td className="break-anywhere">{orDash(b.hardware)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Card>
+  );
+}

@@ -1,0 +1,188 @@
+/**
+ * End to end: the built web UI served by the real app on a real port, over a PGlite catalog
+ * imported from test/fixtures/small-catalog.yaml, driven by headless Chromium. Every step asserts
+ * what a user sees. Screenshots land in test-results/ for a human look.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { createServices } from '../../src/api/services.js';
+import { parseImportText, runImport } from '../../src/catalog/index.js';
+import { createLogger } from '../../src/core/logger.js';
+import { ROOT } from '../../src/core/paths.js';
+import { createTestDatabase, type TestDb } from '../harness.js';
+import { CHROMIUM_PATH, hasChromium, missingService } from '../services.js';
+
+const WEB_SRC = path.join(ROOT, 'src', 'web');
+const WEB_DIST = path.join(ROOT, 'dist', 'web');
+const RESULTS_DIR = path.join(ROOT, 'test-results');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'small-catalog.yaml');
+
+const chromiumFound = hasChromium();
+// Under CI (CI=true) this throws, so a missing browser fails the run instead of skipping it.
+if (!chromiumFound) missingService('e2e', `Chromium not found at ${CHROMIUM_PATH} (set GARDEN_CHROMIUM or apt-get install chromium)`);
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the web UI when dist/web is missing or older than its sources. */
+function ensureWebBuilt(): void {
+  const index = path.join(WEB_DIST, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(WEB_SRC)) return;
+  execFileSync('npx', ['vite', 'build', '--config', 'src/web/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
+}
+
+describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', () => {
+  let testDb: TestDb;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let base = '';
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    testDb = await createTestDatabase('pglite');
+    const services = createServices(testDb.database);
+    const report = await runImport(testDb.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
+    expect(report.failed).toBe(0);
+    app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    base = address.replace('0.0.0.0', '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.setDefaultTimeout(10_000);
+    // A model card's <script>alert(1)</script> must never run: record any dialog it would open.
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await testDb?.cleanup().catch(() => undefined);
+  });
+
+  const searchBox = () => page.getByRole('textbox', { name: 'Search models' });
+  const cardSlugs = () => page.locator('article[data-slug]').evaluateAll((els) => els.map((e) => e.getAttribute('data-slug')));
+  const hrefPath = async (href: string | null) => new URL(href ?? '', base).pathname;
+
+  async function search(text: string) {
+    await searchBox().fill(text);
+    await searchBox().press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('q') === text);
+  }
+
+  it('searches the catalog and narrows the results with a facet', async () => {
+    await page.goto(`${base}/`);
+    await page.getByTestId('result-count').filter({ hasText: /\d+ models?/ }).waitFor();
+    expect((await cardSlugs()).length).toBeGreaterThanOrEqual(5);
+
+    await searchBox().fill('contract summarizer'); // debounced search, no Enter
+    await page.waitForURL((u) => u.searchParams.get('q') === 'contract summarizer');
+    await page.getByRole('article', { name: 'Contract Summarizer', exact: true }).waitFor();
+    await expect.poll(cardSlugs).toEqual(expect.arrayContaining(['contract-summarizer', 'contract-summarizer-int4']));
+
+    await page.getByRole('checkbox', { name: /^Maturity: Experimental/ }).check();
+    await page.waitForURL((u) => u.searchParams.getAll('maturity').includes('experimental'));
+    await expect.poll(cardSlugs).toEqual(['contract-summarizer-int4']);
+    await expect.poll(() => page.locator('article[data-slug]').first().textContent()).toContain('Experimental');
+    await page.getByRole('button', { name: 'Remove filter Maturity: Experimental' }).waitFor();
+
+    await page.getByRole('complementary', { name: 'Filters' }).getByRole('button', { name: 'Clear all' }).click();
+    await page.waitForURL((u) => !u.searchParams.has('maturity'));
+    await expect.poll(cardSlugs).toEqual(expect.arrayContaining(['contract-summarizer', 'contract-summarizer-int4']));
+    expect(await page.getByRole('checkbox', { name: /^Maturity: Experimental/ }).isChecked()).toBe(false);
+  });
+
+  it('shows the constraints understood from the query as removable chips', async () => {
+    await search('japanese ner');
+    const chip = page.locator('[data-constraint="language:ja"]');
+    await chip.waitFor();
+    expect(await chip.textContent()).toContain('language: Japanese');
+    await page.getByRole('article', { name: 'BERT NER Japanese' }).waitFor();
+    expect(await cardSlugs()).toContain('bert-ner-japanese');
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-catalog.png') });
+
+    await page.getByRole('button', { name: 'Ignore “language: Japanese”' }).click();
+    await page.waitForURL((u) => u.searchParams.getAll('ignore').includes('language:ja'));
+    await chip.waitFor({ state: 'detached' });
+    await page.goBack();
+    await chip.waitFor();
+    expect(await searchBox().inputValue()).toBe('japanese ner');
+  });
+
+  it('opens a model page with its lineage and the deprecation of an old version', async () => {
+    await search('contract summarizer');
+    await page.getByRole('link', { name: 'Contract Summarizer', exact: true }).click();
+    await page.waitForURL(`${base}/models/contract-summarizer`);
+    await page.getByRole('heading', { level: 1, name: 'Contract Summarizer' }).waitFor();
+    expect(await page.getByTestId('deprecation-banner').count()).toBe(0); // head 2.0.0 is approved
+
+    await page.getByRole('tab', { name: 'Lineage' }).click();
+    const base1 = page.getByRole('link', { name: 'Llama 3.1 8B Instruct' });
+    expect(await hrefPath(await base1.getAttribute('href'))).toBe('/models/llama-3.1-8b-instruct');
+    const derived = page.getByRole('link', { name: 'Contract Summarizer (int4)' });
+    expect(await hrefPath(await derived.getAttribute('href'))).toBe('/models/contract-summarizer-int4');
+    expect(await page.getByText('meta-llama/Llama-3.1-8B-Instruct', { exact: true }).count()).toBe(1);
+
+    await page.getByRole('tab', { name: /Versions/ }).click();
+    await page.getByRole('button', { name: 'Show version 1.0.0' }).click();
+    await page.waitForURL((u) => u.searchParams.get('version') === '1.0.0');
+    const banner = page.getByTestId('deprecation-banner');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('contract-summarizer@2.0.0');
+    const replacement = banner.getByRole('link', { name: 'contract-summarizer@2.0.0' });
+    expect(await replacement.getAttribute('href')).toBe('/models/contract-summarizer?version=2.0.0');
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-model.png'), fullPage: true });
+
+    await page.getByRole('tab', { name: 'Lineage' }).click();
+    await base1.click();
+    await page.waitForURL((u) => u.pathname === '/models/llama-3.1-8b-instruct');
+    await page.getByRole('heading', { level: 1, name: 'Llama 3.1 8B Instruct' }).waitFor();
+  });
+
+  it('renders the model card Markdown as elements and never runs its HTML', async () => {
+    await page.goto(`${base}/models/llama-3.1-8b-instruct`);
+    const card = page.getByTestId('model-card-markdown');
+    await card.getByRole('heading', { level: 2, name: 'Overview' }).waitFor();
+    expect(await card.locator('strong').first().textContent()).toBe('general');
+    expect(await card.locator('script').count()).toBe(0);
+    const scriptsWithAlert = await page.evaluate(() => [...document.scripts].filter((s) => s.textContent?.includes('alert(1)')).length);
+    expect(scriptsWithAlert).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('shows a friendly page for a model that does not exist', async () => {
+    await page.goto(`${base}/models/no-such-model`);
+    await page.getByText('Model not found').waitFor();
+    await page.getByRole('link', { name: 'Back to the catalog' }).click();
+    await page.waitForURL(`${base}/`);
+    expect(pageErrors).toEqual([]);
+  });
+});
