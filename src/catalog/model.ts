@@ -10,6 +10,9 @@ export const LIFECYCLES = ['draft', 'submitted', 'approved', 'deprecated', 'reti
 export const COMPLIANCE_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export const BASE_RELATIONS = ['finetune', 'quantized', 'adapter', 'merge', 'distilled'] as const;
 export const QUANTIZATIONS = ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4'] as const;
+/** Thresholds offered as facet buckets: "fits in N GB of GPU memory", "context at least N tokens". */
+export const GPU_BUCKETS_GB = [8, 16, 24, 48, 80] as const;
+export const CONTEXT_BUCKETS = [4096, 8192, 32768, 131072] as const;
 /** Lifecycle states in which a version's content is frozen. */
 export const FROZEN_LIFECYCLES: readonly Lifecycle[] = ['approved', 'deprecated', 'retired'];
 

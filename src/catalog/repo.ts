@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, schema, type Db, type Tx } from '../core/db/index.js';
-import type { ModelFieldsT, VersionFieldsT } from './model.js';
+import { CONTEXT_BUCKETS, GPU_BUCKETS_GB, type ModelFieldsT, type VersionFieldsT } from './model.js';
 import { versionSortKey } from './semver.js';
 
 const { teams, models, modelVersions, gpuRequirements, benchmarkResults } = schema;
@@ -222,8 +222,23 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
                                  WHEN 'retired' THEN 1 ELSE 0 END DESC,
                 v.version_sort DESC),
     u AS (SELECT v.model_id, max(v.updated_at) AS updated_at FROM model_versions v WHERE ${onVersions} GROUP BY v.model_id),
-    x AS (SELECT mm.id, h.id AS head_id, coalesce(h.doc, '') AS doc, u.updated_at
-            FROM models mm LEFT JOIN h ON h.model_id = mm.id LEFT JOIN u ON u.model_id = mm.id
+    x AS (SELECT mm.id, h.id AS head_id, coalesce(h.doc, '') AS doc, u.updated_at,
+                 array(SELECT 'task:' || e FROM unnest(mm.tasks) e)
+                 || array(SELECT 'domain:' || e FROM unnest(mm.domains) e)
+                 || ('team:' || t.slug)
+                 || CASE WHEN hv.id IS NULL THEN '{}'::text[] ELSE
+                      ARRAY['maturity:' || hv.maturity, 'lifecycle:' || hv.lifecycle,
+                            'compliance:' || hv.compliance_status, 'cpu:' || hv.cpu_inference::text]
+                      || array(SELECT 'license:' || hv.license WHERE hv.license IS NOT NULL)
+                      || array(SELECT 'language:' || e FROM unnest(hv.languages) e)
+                      || array(SELECT 'framework:' || e FROM unnest(hv.frameworks) e)
+                      || array(SELECT 'quantization:' || e FROM unnest(hv.quantizations) e)
+                      || array(SELECT 'fitsInGb:' || g FROM unnest(${intArray(GPU_BUCKETS_GB)}) g WHERE hv.min_gpu_memory_gb <= g)
+                      || array(SELECT 'minContext:' || c FROM unnest(${intArray(CONTEXT_BUCKETS)}) c WHERE hv.context_length >= c)
+                    END AS facet_tokens
+            FROM models mm JOIN teams t ON t.id = mm.owner_team_id
+            LEFT JOIN h ON h.model_id = mm.id LEFT JOIN u ON u.model_id = mm.id
+            LEFT JOIN model_versions hv ON hv.id = h.id
            WHERE ${onModels})
     UPDATE models m SET
       head_version_id = x.head_id,
@@ -232,7 +247,8 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
                 || setweight(to_tsvector('english', array_to_string(m.tasks || m.tags || m.domains, ' ')), 'B')
                 || setweight(to_tsvector('english', m.description), 'C')
                 || setweight(to_tsvector('english', x.doc), 'D'),
-      search_text = lower(m.name || ' ' || m.slug || ' ' || array_to_string(m.tasks || m.tags, ' '))
+      search_text = lower(m.name || ' ' || m.slug || ' ' || array_to_string(m.tasks || m.tags, ' ')),
+      facet_tokens = x.facet_tokens
     FROM x
     WHERE x.id = m.id`);
   // Read caches in every replica drop what they hold when this transaction commits.
@@ -240,6 +256,8 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
 }
 
 export const refreshModel = (q: Q, modelId: number) => refreshModels(q, [modelId]);
+
+const intArray = (xs: readonly number[]) => sql.raw(`ARRAY[${xs.map((x) => Math.trunc(x)).join(',')}]::int[]`);
 
 /** Channel on which every committed catalog change is announced (NOTIFY is sent on commit). */
 export const CATALOG_CHANNEL = 'garden_catalog_changed';

@@ -7,8 +7,7 @@ import { COMPLIANCE_STATUSES, LIFECYCLES, MATURITIES } from '../catalog/index.js
 
 export interface ValueFacet {
   kind: 'array' | 'scalar';
-  /** The column as selected into the search CTE (`base`). */
-  column: string;
+  /** The column the facet reads (m = models, t = teams, v = head version). */
   expr: SQL;
   /** Closed vocabularies: other values are rejected as UNKNOWN_FACET. */
   values?: readonly string[];
@@ -16,30 +15,27 @@ export interface ValueFacet {
 }
 
 export const VALUE_FACETS = {
-  task: { kind: 'array', column: 'tasks', expr: sql`m.tasks`, label: 'Task' },
-  domain: { kind: 'array', column: 'domains', expr: sql`m.domains`, label: 'Domain' },
-  maturity: { kind: 'scalar', column: 'maturity', expr: sql`v.maturity`, values: MATURITIES, label: 'Maturity' },
-  lifecycle: { kind: 'scalar', column: 'lifecycle', expr: sql`v.lifecycle`, values: LIFECYCLES, label: 'Lifecycle' },
+  task: { kind: 'array', expr: sql`m.tasks`, label: 'Task' },
+  domain: { kind: 'array', expr: sql`m.domains`, label: 'Domain' },
+  maturity: { kind: 'scalar', expr: sql`v.maturity`, values: MATURITIES, label: 'Maturity' },
+  lifecycle: { kind: 'scalar', expr: sql`v.lifecycle`, values: LIFECYCLES, label: 'Lifecycle' },
   compliance: {
     kind: 'scalar',
-    column: 'compliance_status',
     expr: sql`v.compliance_status`,
     values: COMPLIANCE_STATUSES,
     label: 'Compliance',
   },
-  team: { kind: 'scalar', column: 'owner_team', expr: sql`t.slug`, label: 'Owner team' },
-  license: { kind: 'scalar', column: 'license', expr: sql`v.license`, label: 'Licence' },
-  language: { kind: 'array', column: 'languages', expr: sql`v.languages`, label: 'Language' },
-  framework: { kind: 'array', column: 'frameworks', expr: sql`v.frameworks`, label: 'Inference framework' },
-  quantization: { kind: 'array', column: 'quantizations', expr: sql`v.quantizations`, label: 'Quantization' },
+  team: { kind: 'scalar', expr: sql`t.slug`, label: 'Owner team' },
+  license: { kind: 'scalar', expr: sql`v.license`, label: 'Licence' },
+  language: { kind: 'array', expr: sql`v.languages`, label: 'Language' },
+  framework: { kind: 'array', expr: sql`v.frameworks`, label: 'Inference framework' },
+  quantization: { kind: 'array', expr: sql`v.quantizations`, label: 'Quantization' },
 } as const satisfies Record<string, ValueFacet>;
 
 export type ValueFacetName = keyof typeof VALUE_FACETS;
 export const VALUE_FACET_NAMES = Object.keys(VALUE_FACETS) as ValueFacetName[];
 
-/** Thresholds offered as facet buckets. */
-export const GPU_BUCKETS_GB = [8, 16, 24, 48, 80] as const;
-export const CONTEXT_BUCKETS = [4096, 8192, 32768, 131072] as const;
+export { GPU_BUCKETS_GB, CONTEXT_BUCKETS } from '../catalog/index.js';
 
 export interface Filters {
   values: Partial<Record<ValueFacetName, string[]>>;

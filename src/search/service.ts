@@ -10,8 +10,6 @@ import { AppError } from '../core/errors.js';
 import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.js';
 import {
-  CONTEXT_BUCKETS,
-  GPU_BUCKETS_GB,
   VALUE_FACETS,
   VALUE_FACET_NAMES,
   valueCondition,
@@ -61,25 +59,15 @@ function validateFacetValues(filters: Filters): void {
   }
 }
 
-type Columns = 'raw' | 'base';
-const NUMERIC_COLUMNS = {
-  raw: { gpu: sql`v.min_gpu_memory_gb`, cpu: sql`v.cpu_inference`, context: sql`v.context_length` },
-  base: { gpu: sql`b.min_gpu_memory_gb`, cpu: sql`b.cpu_inference`, context: sql`b.context_length` },
-};
-
-/**
- * One condition per active filter, written either on the catalog tables (m, t, v) for the page
- * and count queries, or on the columns of the `base` CTE for facet counting.
- */
-function filterConditions(filters: Filters, on: Columns): Map<string, SQL> {
+/** One condition per active filter, on the catalog tables (m = models, t = teams, v = head version). */
+function filterConditions(filters: Filters): Map<string, SQL> {
   const out = new Map<string, SQL>();
   for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
-    out.set(name, valueCondition(name, values, on === 'raw' ? VALUE_FACETS[name].expr : sql.raw(`b.${VALUE_FACETS[name].column}`)));
+    out.set(name, valueCondition(name, values, VALUE_FACETS[name].expr));
   }
-  const c = NUMERIC_COLUMNS[on];
-  if (filters.fitsInGb !== undefined) out.set('fitsInGb', sql`${c.gpu} <= ${filters.fitsInGb}`);
-  if (filters.cpu !== undefined) out.set('cpu', sql`${c.cpu} = ${filters.cpu}`);
-  if (filters.minContext !== undefined) out.set('minContext', sql`${c.context} >= ${filters.minContext}`);
+  if (filters.fitsInGb !== undefined) out.set('fitsInGb', sql`v.min_gpu_memory_gb <= ${filters.fitsInGb}`);
+  if (filters.cpu !== undefined) out.set('cpu', sql`v.cpu_inference = ${filters.cpu}`);
+  if (filters.minContext !== undefined) out.set('minContext', sql`v.context_length >= ${filters.minContext}`);
   return out;
 }
 
@@ -153,26 +141,27 @@ export function createSearchService(deps: { db: Db }) {
   ): Promise<Omit<SearchResult, 'message'>> {
     const match = parsed ? textMatch(parsed, relaxed, fuzzy) : null;
     const hard = (parsed?.constraints ?? []).map(constraintCondition);
-    if (match) hard.push(match.candidates, match.where);
-    const where = and([...hard, ...filterConditions(filters, 'raw').values()]);
-    const score = match ? match.score : sql`0`;
-    const { order, keyset, offset } = ordering(sort, after, score);
-    // The total is counted once, on the first page (a window count over the same scan), and
-    // carried in the cursor for later pages.
+    if (match) hard.push(match.candidates);
+    const where = and([...hard, ...filterConditions(filters).values()]);
+    const { order, keyset, offset } = ordering(sort, after);
+    // The total is counted once, on the first page, and carried in the cursor for later pages.
+    // With a text match every candidate is scored anyway, so a window count in the same scan is
+    // nearly free; without one, a separate count lets the page itself come from an index.
     const carried = after ? Number(after[after.length - 1]) : NaN;
     const countNow = !Number.isFinite(carried);
-    // Phase 1 orders light rows (id, score, sort keys) and can use the sort indexes; phase 2 builds
-    // summaries for one page only. Relevance order scores every match anyway, so it counts them
-    // with a window in the same scan; the other orders count separately, on the first page only.
-    const windowCount = countNow && sort === 'relevance';
+    const windowCount = countNow && match !== null;
+    // Phase 1 orders light rows (id, score, sort keys); OFFSET 0 keeps the inner query from being
+    // flattened, so each row's match facts are computed once. Phase 2 builds one page of summaries.
     const light = await queryRows<{ id: number; score: number; k_name: string; k_updated: string; total: number }>(
       db,
-      sql`SELECT m.id, ${score}::float8 AS score, lower(m.name) AS k_name,
-                 to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS k_updated,
+      sql`SELECT x.id, ${match ? match.score : sql`0`}::float8 AS score, x.k_name,
+                 to_char(x.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS k_updated,
                  ${windowCount ? sql`count(*) OVER ()::int` : sql`0`} AS total
-            FROM models m JOIN teams t ON t.id = m.owner_team_id
-            LEFT JOIN model_versions v ON v.id = m.head_version_id
-           WHERE ${where} AND ${keyset}
+            FROM (SELECT m.id, lower(m.name) AS k_name, m.updated_at ${match ? sql`, ${match.columns}` : sql``}
+                    FROM models m JOIN teams t ON t.id = m.owner_team_id
+                    LEFT JOIN model_versions v ON v.id = m.head_version_id
+                   WHERE ${where} ${match ? sql`OFFSET 0` : sql``}) x
+           WHERE ${match ? match.where : sql`TRUE`} AND ${keyset}
            ORDER BY ${order}
            LIMIT ${limit + 1} OFFSET ${offset}`,
     );
@@ -219,36 +208,33 @@ export function createSearchService(deps: { db: Db }) {
     return row?.n ?? 0;
   }
 
+  /**
+   * Disjunctive facet counts in one pass: every model carries "facet:value" tokens (kept by the
+   * catalog on each write), and a token of facet F counts when the model passes every active
+   * filter except F's own, so choosing a value never hides that facet's other values.
+   */
   async function facetCounts(hard: SQL[], filters: Filters): Promise<Record<string, FacetCount[]>> {
-    const base = sql`base AS (
-      SELECT m.tasks, m.domains, t.slug AS owner_team, v.maturity, v.lifecycle, v.compliance_status, v.license,
-             v.languages, v.frameworks, v.quantizations, v.min_gpu_memory_gb, v.cpu_inference, v.context_length
-        FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
-       WHERE ${and(hard)})`;
-    const conds = filterConditions(filters, 'base');
-    const except = (name: string) => and([...conds.entries()].filter(([k]) => k !== name).map(([, v]) => v));
-    const parts: SQL[] = VALUE_FACET_NAMES.map((name) => {
-      const f = VALUE_FACETS[name];
-      const col = sql.raw(`b.${f.column}`);
-      return f.kind === 'array'
-        ? sql`SELECT ${name}::text AS facet, x::text AS value, count(*)::int AS n FROM base b, unnest(${col}) x WHERE ${except(name)} GROUP BY x`
-        : sql`SELECT ${name}::text AS facet, ${col}::text AS value, count(*)::int AS n FROM base b WHERE ${col} IS NOT NULL AND ${except(name)} GROUP BY ${col}`;
-    });
-    parts.push(
-      sql`SELECT 'fitsInGb'::text, g::text, count(*)::int FROM base b, unnest(ARRAY[${sql.raw(GPU_BUCKETS_GB.join(','))}]) g
-           WHERE b.min_gpu_memory_gb <= g AND ${except('fitsInGb')} GROUP BY g`,
-      sql`SELECT 'cpu'::text, b.cpu_inference::text, count(*)::int FROM base b
-           WHERE b.cpu_inference IS NOT NULL AND ${except('cpu')} GROUP BY b.cpu_inference`,
-      sql`SELECT 'minContext'::text, c::text, count(*)::int FROM base b, unnest(ARRAY[${sql.raw(CONTEXT_BUCKETS.join(','))}]) c
-           WHERE b.context_length >= c AND ${except('minContext')} GROUP BY c`,
-    );
-    const rows = await queryRows<{ facet: string; value: string; n: number }>(
+    const conds = [...filterConditions(filters).entries()];
+    const flags = conds.map(([, c], i) => sql`(${c}) AS ${sql.raw(`f${i}`)}`);
+    const allBut = (name: string | null) =>
+      and(conds.flatMap(([n], i) => (n === name ? [] : [sql.raw(`b.f${i}`)])));
+    const pass = conds.length
+      ? sql`WHERE CASE split_part(tok, ':', 1) ${sql.join(conds.map(([n]) => sql`WHEN ${n} THEN ${allBut(n)}`), sql` `)} ELSE ${allBut(null)} END`
+      : sql``;
+    const rows = await queryRows<{ tok: string; n: number }>(
       db,
-      sql`WITH ${base} ${sql.join(parts, sql` UNION ALL `)}`,
+      sql`WITH b AS (
+            SELECT m.facet_tokens ${flags.length ? sql`, ${sql.join(flags, sql`, `)}` : sql``}
+              FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+             WHERE ${and(hard)})
+          SELECT tok, count(*)::int AS n FROM b, unnest(b.facet_tokens) tok ${pass} GROUP BY tok`,
     );
     const out: Record<string, FacetCount[]> = {};
     for (const name of [...VALUE_FACET_NAMES, 'fitsInGb', 'cpu', 'minContext']) out[name] = [];
-    for (const r of rows) out[r.facet]?.push({ value: r.value, count: r.n });
+    for (const r of rows) {
+      const at = r.tok.indexOf(':');
+      out[r.tok.slice(0, at)]?.push({ value: r.tok.slice(at + 1), count: r.n });
+    }
     const numeric = new Set(['fitsInGb', 'minContext']);
     for (const [name, list] of Object.entries(out)) {
       list.sort((a, b) =>
@@ -261,27 +247,27 @@ export function createSearchService(deps: { db: Db }) {
   return { search };
 }
 
-/** ORDER BY for a sort, and where the page after a cursor starts (keyset, or offset for relevance). */
-function ordering(sort: Sort, after: (string | number)[] | null, score: SQL): { order: SQL; keyset: SQL; offset: number } {
+/** ORDER BY for a sort (over the light query, alias x), and where the page after a cursor starts. */
+function ordering(sort: Sort, after: (string | number)[] | null): { order: SQL; keyset: SQL; offset: number } {
   switch (sort) {
     case 'relevance': {
       const offset = Number(after?.[0] ?? 0);
       return {
-        order: sql`${score} DESC, lower(m.name) COLLATE "C", m.id`,
+        order: sql`score DESC, x.k_name COLLATE "C", x.id`,
         keyset: sql`TRUE`,
         offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
       };
     }
     case 'name':
       return {
-        order: sql`lower(m.name) COLLATE "C", m.id`,
-        keyset: after ? sql`(lower(m.name) COLLATE "C", m.id) > (${String(after[0])} COLLATE "C", ${Number(after[1])})` : sql`TRUE`,
+        order: sql`x.k_name COLLATE "C", x.id`,
+        keyset: after ? sql`(x.k_name COLLATE "C", x.id) > (${String(after[0])} COLLATE "C", ${Number(after[1])})` : sql`TRUE`,
         offset: 0,
       };
     case 'updated':
       return {
-        order: sql`m.updated_at DESC, m.id DESC`,
-        keyset: after ? sql`(m.updated_at, m.id) < (${String(after[0])}::timestamptz, ${Number(after[1])})` : sql`TRUE`,
+        order: sql`x.updated_at DESC, x.id DESC`,
+        keyset: after ? sql`(x.updated_at, x.id) < (${String(after[0])}::timestamptz, ${Number(after[1])})` : sql`TRUE`,
         offset: 0,
       };
   }

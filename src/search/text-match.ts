@@ -32,13 +32,6 @@ export function groupTsQuery(group: readonly string[]): string | null {
   return alternatives.length ? [...new Set(alternatives)].join(' | ') : null;
 }
 
-export interface TextMatch {
-  /** Index-friendly superset of the matches (GIN on search_doc and on search_text trigrams). */
-  candidates: SQL;
-  where: SQL;
-  score: SQL;
-}
-
 /**
  * Words eligible for fuzzy matching. Only words with no exact hit in the catalog are matched
  * fuzzily (a real word is taken as meant, a misspelling is corrected), which also keeps the
@@ -48,6 +41,16 @@ export function fuzzyCandidates(parsed: ParsedQuery): string[] {
   return parsed.termGroups
     .map((g) => (g[0] ?? '').toLowerCase())
     .filter((w) => w.length >= FUZZY_MIN_LENGTH && !/\s/.test(w));
+}
+
+export interface TextMatch {
+  /** Index-friendly superset of the matches (GIN on search_doc and on search_text trigrams). */
+  candidates: SQL;
+  /** Per-row match facts, selected once in an inner query (the tsvector is read once per row). */
+  columns: SQL;
+  /** Conditions and score over those columns, for the outer query (alias x). */
+  where: SQL;
+  score: SQL;
 }
 
 export function textMatch(parsed: ParsedQuery, relaxed: boolean, fuzzy: ReadonlySet<string>): TextMatch | null {
@@ -74,7 +77,6 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean, fuzzy: Readonly
     // Only constraints were given ("CPU only", "under 16 GB"): every model that meets them matches.
     return null;
   }
-  const coverage = sql`(${sql.join(groups.map((g) => sql`(${g})::int`), sql` + `)})`;
   const need = relaxed ? 1 : Math.ceil(groups.length * 0.6);
   const all = parsed.termGroups.map(groupTsQuery).filter((x): x is string => x !== null);
   const anyQuery = all.length ? sql`to_tsquery('english', ${all.map((q) => `(${q})`).join(' | ')})` : null;
@@ -90,9 +92,10 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean, fuzzy: Readonly
   const taskHint = parsed.tasks.length
     ? sql`(m.tasks && ARRAY[${sql.join(parsed.tasks.map((t) => sql`${t}`), sql`, `)}]::text[])::int`
     : sql`0`;
-  const score = sql`(100 * ${exact}::int + 10 * ${coverage} + 20 * ${rank}
-    + 3 * ${taskHint}
-    + 0.5 * (coalesce(v.maturity, '') = 'production')::int
-    - 2 * (coalesce(v.lifecycle, '') IN ('deprecated', 'retired'))::int)`;
-  return { candidates: sql`(${candidates})`, where: sql`(${exact} OR ${coverage} >= ${need})`, score };
+  const columns = sql`${exact}::int AS t_exact, (${sql.join(groups.map((g) => sql`(${g})::int`), sql` + `)}) AS t_coverage,
+    ${rank}::float8 AS t_rank, ${taskHint} AS t_task,
+    (coalesce(v.maturity, '') = 'production')::int AS t_prod,
+    (coalesce(v.lifecycle, '') IN ('deprecated', 'retired'))::int AS t_old`;
+  const score = sql`(100 * x.t_exact + 10 * x.t_coverage + 20 * x.t_rank + 3 * x.t_task + 0.5 * x.t_prod - 2 * x.t_old)`;
+  return { candidates: sql`(${candidates})`, columns, where: sql`(x.t_exact = 1 OR x.t_coverage >= ${need})`, score };
 }

@@ -108,7 +108,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     await page.getByRole('article', { name: 'Contract Summarizer', exact: true }).waitFor();
     await expect.poll(cardSlugs).toEqual(expect.arrayContaining(['contract-summarizer', 'contract-summarizer-int4']));
 
-    await page.getByRole('checkbox', { name: /^Maturity: Experimental/ }).check();
+    await page.getByRole('checkbox', { name: /^Maturity: Experimental/ }).click();
     await page.waitForURL((u) => u.searchParams.getAll('maturity').includes('experimental'));
     await expect.poll(cardSlugs).toEqual(['contract-summarizer-int4']);
     await expect.poll(() => page.locator('article[data-slug]').first().textContent()).toContain('Experimental');
@@ -168,14 +168,22 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
   });
 
   it('renders the model card Markdown as elements and never runs its HTML', async () => {
-    await page.goto(`${base}/models/llama-3.1-8b-instruct`);
+    // Continues on the Llama page reached through the lineage link above.
+    await page.waitForURL((u) => u.pathname === '/models/llama-3.1-8b-instruct');
     const card = page.getByTestId('model-card-markdown');
     await card.getByRole('heading', { level: 2, name: 'Overview' }).waitFor();
     expect(await card.locator('strong').first().textContent()).toBe('general');
     expect(await card.locator('script').count()).toBe(0);
+    expect(await card.textContent()).not.toContain('alert(1)');
     const scriptsWithAlert = await page.evaluate(() => [...document.scripts].filter((s) => s.textContent?.includes('alert(1)')).length);
     expect(scriptsWithAlert).toBe(0);
     expect(dialogs).toEqual([]);
+  });
+
+  it('opens a shared link to a model page directly (slug with dots)', async () => {
+    await page.goto(`${base}/models/llama-3.1-8b-instruct?tab=hardware`);
+    await page.getByRole('heading', { level: 1, name: 'Llama 3.1 8B Instruct' }).waitFor();
+    await page.getByRole('table', { name: 'Minimum GPU memory by quantization' }).waitFor();
   });
 
   it('shows a friendly page for a model that does not exist', async () => {

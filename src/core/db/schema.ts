@@ -57,6 +57,8 @@ export const models = pgTable(
     headVersionId: integer('head_version_id'),
     searchDoc: tsvector('search_doc'),
     searchText: text('search_text').notNull().default(''),
+    /** "facet:value" for every facet the model counts under (head version), for one-pass facet counts. */
+    facetTokens: textArray('facet_tokens'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

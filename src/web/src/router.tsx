@@ -3,14 +3,19 @@ import { createBrowserRouter } from 'react-router-dom';
 import { CatalogPage } from './catalog/catalog-page';
 import { AppLayout } from './components/app-layout';
 import { NotFoundPage } from './components/not-found-page';
-import { ModelPage } from './model/model-page';
+import { ModelPageSkeleton } from './model/model-page-skeleton';
 
 export const router = createBrowserRouter([
   {
     element: <AppLayout />,
     children: [
       { path: '/', element: <CatalogPage /> },
-      { path: '/models/:slug', element: <ModelPage /> },
+      {
+        path: '/models/:slug',
+        // The model page (Markdown rendering included) loads on first visit, keeping the catalog light.
+        lazy: async () => ({ Component: (await import('./model/model-page')).ModelPage }),
+        HydrateFallback: ModelPageSkeleton,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

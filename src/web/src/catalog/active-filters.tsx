@@ -44,7 +44,7 @@ export function ActiveFilters({ state, constraints, onToggle, onChoice, onClear,
           size="md"
           withRemoveButton
           onRemove={() => onIgnore(c.id)}
-          removeButtonProps={{ 'aria-label': `Ignore “${c.label}”`, tabIndex: 0 }}
+          removeButtonProps={{ 'aria-label': `Ignore “${c.label}”`, 'aria-hidden': false, tabIndex: 0 }}
           title={`Read from “${c.source}”`}
           data-constraint={c.id}
           style={{ background: 'var(--mantine-color-blue-light)', color: 'var(--mantine-color-blue-light-color)', maxWidth: '100%' }}
@@ -64,7 +64,7 @@ export function ActiveFilters({ state, constraints, onToggle, onChoice, onClear,
           size="md"
           withRemoveButton
           onRemove={c.remove}
-          removeButtonProps={{ 'aria-label': `Remove filter ${c.label}`, tabIndex: 0 }}
+          removeButtonProps={{ 'aria-label': `Remove filter ${c.label}`, 'aria-hidden': false, tabIndex: 0 }}
           title={c.label}
           data-filter={c.key}
           style={{ maxWidth: '100%' }}

@@ -20,7 +20,7 @@ export function BenchmarksTab({ version }: { version: VersionView }) {
   }
   return (
     <Card withBorder radius="md" p={0}>
-      <Table.ScrollContainer minWidth={820}>
+      <Table.ScrollContainer minWidth={820} type="native">
         <Table striped highlightOnHover tabularNums verticalSpacing="sm" horizontalSpacing="md" aria-label="Benchmark results">
           <Table.Thead>
             <Table.Tr>

@@ -24,7 +24,7 @@ export function HardwareTab({ version }: { version: VersionView }) {
               The owner team has not published GPU memory needs for this version.
             </Text>
           ) : (
-            <Table.ScrollContainer minWidth={320}>
+            <Table.ScrollContainer minWidth={320} type="native">
               <Table striped highlightOnHover tabularNums verticalSpacing="xs" aria-label="Minimum GPU memory by quantization">
                 <Table.Thead>
                   <Table.Tr>

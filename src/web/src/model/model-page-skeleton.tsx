@@ -3,7 +3,7 @@ import { Container, Group, SimpleGrid, Skeleton, Stack } from '@mantine/core';
 
 export function ModelPageSkeleton() {
   return (
-    <Container size={1200} px="lg" py="lg" aria-busy="true" aria-label="Loading model">
+    <Container size={1280} px="lg" py="lg" aria-busy="true" aria-label="Loading model">
       <Stack gap="lg">
         <Skeleton height={12} width={160} radius="sm" />
         <Group justify="space-between" align="flex-start">

@@ -67,7 +67,7 @@ function ModelView({ model }: { model: ModelDetail }) {
   const selectVersion = (v: string) => setParam('version', v === headVersion ? null : v, false);
 
   return (
-    <Container size={1200} px="lg" py="lg">
+    <Container size={1280} px="lg" py="lg">
       <Stack gap="lg">
         <ModelHeader model={model} versions={versions} selected={selected} headVersion={headVersion} onSelectVersion={selectVersion} />
         {asked && selected && asked !== selected.version && (

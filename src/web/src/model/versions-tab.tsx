@@ -14,7 +14,7 @@ export interface VersionsTabProps {
 export function VersionsTab({ versions, selected, headVersion, onSelect }: VersionsTabProps) {
   return (
     <Card withBorder radius="md" p={0}>
-      <Table.ScrollContainer minWidth={720}>
+      <Table.ScrollContainer minWidth={720} type="native">
         <Table highlightOnHover verticalSpacing="sm" horizontalSpacing="md" aria-label="Versions">
           <Table.Thead>
             <Table.Tr>

@@ -1,0 +1,1 @@
+ALTER TABLE "models" ADD COLUMN "facet_tokens" text[] DEFAULT '{}'::text[] NOT NULL;
