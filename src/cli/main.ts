@@ -84,6 +84,8 @@ export function buildCli(): Command {
         ...(o.demo === false ? { demo: false } : {}),
       });
       const server = await startServer(config);
+      const where = server.services.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
+      process.stderr.write(`\nModel Garden is running at ${server.url}  (${where})\nAPI docs: ${server.url}/docs\n\n`);
       const stop = async () => {
         await server.close();
         process.exit(0);

@@ -2,6 +2,11 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { getModel, isApiError, searchModels } from './client';
 
+/** Client errors (4xx) are answers, not glitches: retrying them only delays the message. */
+export function retryTransient(count: number, err: unknown): boolean {
+  return !(isApiError(err) && err.status >= 400 && err.status < 500) && count < 2;
+}
+
 export function useSearch(params: URLSearchParams) {
   const key = params.toString();
   return useQuery({
@@ -10,6 +15,7 @@ export function useSearch(params: URLSearchParams) {
     // Keep the previous results (and facets) on screen while the next page or filter loads.
     placeholderData: keepPreviousData,
     staleTime: 30_000,
+    retry: retryTransient,
   });
 }
 
@@ -18,6 +24,6 @@ export function useModel(slug: string) {
     queryKey: ['model', slug],
     queryFn: ({ signal }) => getModel(slug, signal),
     staleTime: 30_000,
-    retry: (count, err) => !(isApiError(err) && err.status >= 400 && err.status < 500) && count < 2,
+    retry: retryTransient,
   });
 }

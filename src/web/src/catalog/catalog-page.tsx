@@ -1,7 +1,8 @@
 /** Route "/": search the catalog, narrow it with facets, page through the results. */
-import { Alert, Box, Container, Grid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Box, Button, Container, Grid, Stack, Text, Title } from '@mantine/core';
 import { IconInfoCircle } from '@tabler/icons-react';
 import { useEffect, useMemo } from 'react';
+import { isApiError } from '../api/client';
 import { useSearch } from '../api/queries';
 import { ErrorAlert } from '../components/error-alert';
 import { ActiveFilters } from './active-filters';
@@ -18,6 +19,7 @@ import {
   toApiParams,
   toggleValue,
   withChoice,
+  withCursor,
   withIgnored,
   withQuery,
   withSort,
@@ -63,6 +65,17 @@ export function CatalogPage() {
 
       <Grid gap="lg" align="flex-start">
         <Grid.Col span={{ base: 12, sm: 4, md: 3 }} miw={0}>
+          <a
+            href="#search-results"
+            className="skip-link"
+            onClick={(e) => {
+              // Move focus without a new history entry (the entry's state holds the page cursors).
+              e.preventDefault();
+              document.getElementById('search-results')?.focus();
+            }}
+          >
+            Skip the filters, go to the results
+          </a>
           <FacetSidebar
             state={state}
             facets={data?.facets}
@@ -73,9 +86,10 @@ export function CatalogPage() {
           />
         </Grid.Col>
         <Grid.Col span={{ base: 12, sm: 8, md: 9 }} miw={0}>
-          <Stack gap="md" component="section" aria-label="Search results">
+          <Stack gap="md" component="section" aria-label="Search results" id="search-results" tabIndex={-1} style={{ outline: 'none' }}>
             <ResultsToolbar
               total={search.isPending ? null : (data?.total ?? 0)}
+              failed={search.isError}
               hasQuery={state.q !== ''}
               sort={effectiveSort(state)}
               fetching={search.isFetching}
@@ -90,7 +104,13 @@ export function CatalogPage() {
               onIgnore={(id) => nav.update(withIgnored(state, id))}
               onRestoreIgnored={() => nav.update({ ...state, ignore: [], cursor: null })}
             />
-            {search.isError && <ErrorAlert error={search.error} title="The search failed" />}
+            {search.isError && (
+              <ErrorAlert
+                error={search.error}
+                title="The search failed"
+                action={<RecoveryAction error={search.error} onFirstPage={() => nav.update(withCursor(state, null), { replace: true })} onClear={clearAll} />}
+              />
+            )}
             {data?.message && data.items.length > 0 && (
               <Alert variant="light" color="blue" icon={<IconInfoCircle aria-hidden />} role="status">
                 {data.message}
@@ -124,4 +144,23 @@ export function CatalogPage() {
       </Grid>
     </Container>
   );
+}
+
+/** What the user can do about a failed search: a stale cursor or an unknown filter value in a shared link. */
+function RecoveryAction({ error, onFirstPage, onClear }: { error: unknown; onFirstPage(): void; onClear(): void }) {
+  if (isApiError(error) && error.code === 'INVALID_CURSOR') {
+    return (
+      <Button size="xs" variant="light" color="red" onClick={onFirstPage}>
+        Back to the first page
+      </Button>
+    );
+  }
+  if (isApiError(error) && (error.code === 'UNKNOWN_FACET' || error.code === 'INVALID_INPUT')) {
+    return (
+      <Button size="xs" variant="light" color="red" onClick={onClear}>
+        Clear filters
+      </Button>
+    );
+  }
+  return null;
 }

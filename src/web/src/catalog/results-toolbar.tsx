@@ -4,7 +4,9 @@ import { useId } from 'react';
 import type { Sort } from './search-state';
 
 export interface ResultsToolbarProps {
+  /** null while the first answer loads. */
   total: number | null;
+  failed: boolean;
   hasQuery: boolean;
   sort: Sort;
   fetching: boolean;
@@ -13,14 +15,14 @@ export interface ResultsToolbarProps {
 
 const SORT_LABELS: Record<Sort, string> = { relevance: 'Relevance', name: 'Name (A–Z)', updated: 'Recently updated' };
 
-export function ResultsToolbar({ total, hasQuery, sort, fetching, onSort }: ResultsToolbarProps) {
+export function ResultsToolbar({ total, failed, hasQuery, sort, fetching, onSort }: ResultsToolbarProps) {
   const selectId = useId();
   const sorts: readonly Sort[] = hasQuery ? ['relevance', 'name', 'updated'] : ['name', 'updated'];
   return (
     <Group justify="space-between" align="center" wrap="wrap" gap="sm">
       <Group gap="xs" align="center">
         <Text fw={600} aria-live="polite" data-testid="result-count">
-          {total === null ? 'Searching…' : `${total.toLocaleString('en-US')} ${total === 1 ? 'model' : 'models'}`}
+          {failed ? 'No results' : total === null ? 'Searching…' : `${total.toLocaleString('en-US')} ${total === 1 ? 'model' : 'models'}`}
         </Text>
         {fetching && total !== null && <Loader size="xs" type="dots" aria-label="Updating results" />}
       </Group>

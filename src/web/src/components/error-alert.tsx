@@ -1,9 +1,10 @@
 /** Shows an API error to the user: the message, the stable error code and the request id. */
 import { Alert, Code, Group, Text } from '@mantine/core';
+import type { ReactNode } from 'react';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { isApiError } from '../api/client';
 
-export function ErrorAlert({ error, title = 'Something went wrong' }: { error: unknown; title?: string }) {
+export function ErrorAlert({ error, title = 'Something went wrong', action }: { error: unknown; title?: string; action?: ReactNode }) {
   const code = isApiError(error) ? error.code : 'UNEXPECTED';
   const message = error instanceof Error ? error.message : String(error);
   const requestId = isApiError(error) ? error.requestId : null;
@@ -26,6 +27,7 @@ export function ErrorAlert({ error, title = 'Something went wrong' }: { error: u
           </>
         )}
       </Group>
+      {action && <Group mt="sm">{action}</Group>}
     </Alert>
   );
 }
