@@ -228,7 +228,7 @@ describe('product brief examples', () => {
     expect(p.constraints.map((c) => c.id)).toEqual(['language:ja']);
     expect(p.terms).toEqual(['ner']);
     expect(p.tasks).toEqual(['token-classification']);
-    expect(p.termGroups).toEqual([['ner', 'token-classification', 'named', 'entity', 'recognition']]);
+    expect(p.termGroups).toEqual([['ner', 'token-classification', 'named entity', 'entity recognition', 'entity extraction']]);
   });
 
   it('production-ready speech to text that runs on CPU', () => {

@@ -159,6 +159,8 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     expect(await banner.textContent()).toContain('contract-summarizer@2.0.0');
     const replacement = banner.getByRole('link', { name: 'contract-summarizer@2.0.0' });
     expect(await replacement.getAttribute('href')).toBe('/models/contract-summarizer?version=2.0.0');
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Intended use' }).waitFor();
     await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-model.png'), fullPage: true });
 
     await page.getByRole('tab', { name: 'Lineage' }).click();
@@ -175,7 +177,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     expect(await card.locator('strong').first().textContent()).toBe('general');
     expect(await card.locator('script').count()).toBe(0);
     expect(await card.textContent()).not.toContain('alert(1)');
-    const scriptsWithAlert = await page.evaluate(() => [...document.scripts].filter((s) => s.textContent?.includes('alert(1)')).length);
+    const scriptsWithAlert = await page.locator('script').evaluateAll((els) => els.filter((s) => s.textContent?.includes('alert(1)')).length);
     expect(scriptsWithAlert).toBe(0);
     expect(dialogs).toEqual([]);
   });
