@@ -18,6 +18,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
     postgresUrl: string | null;
+    postgresTemplate: string;
   }
 }
 
@@ -39,18 +40,30 @@ export default async function setup(project: TestProject) {
   project.provide('pgliteTemplate', path.join(dir, 'db'));
 
   const url = await postgresServer();
+  // One template per run, so runs sharing a server (two terminals, an editor) never collide.
+  const template = `garden_template_${process.pid}`;
+  const admin = async (query: string) => {
+    const c = new pg.Client({ connectionString: url ?? '' });
+    await c.connect();
+    try {
+      await c.query(query);
+    } finally {
+      await c.end();
+    }
+  };
   if (url) {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS garden_template WITH (FORCE)');
-    await admin.query('CREATE DATABASE garden_template');
-    await admin.end();
+    await admin(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await admin(`CREATE DATABASE ${template}`);
     const tpl = new URL(url);
-    tpl.pathname = '/garden_template';
+    tpl.pathname = `/${template}`;
     const db = await openDatabase({ url: tpl.toString() });
     await db.migrate();
     await db.close();
   }
   project.provide('postgresUrl', url);
-  return () => rmSync(dir, { recursive: true, force: true });
+  project.provide('postgresTemplate', template);
+  return async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (url) await admin(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+  };
 }

@@ -38,7 +38,7 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDb> {
   const name = `garden_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE garden_template`);
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('postgresTemplate')}`);
   await admin.end();
   const u = new URL(url);
   u.pathname = `/${name}`;
