@@ -38,6 +38,12 @@ export function toAppError(err: unknown): AppError {
     }));
     return new AppError('INVALID_INPUT', issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues });
   }
+  // PostgreSQL data exceptions (class 22: bad number, string too long for an index, …) come from
+  // request content that slipped past validation: the client's fault, never a 500.
+  const pgCode = (err as { cause?: { code?: unknown } })?.cause?.code ?? (err as { code?: unknown })?.code;
+  if (typeof pgCode === 'string' && /^22[0-9A-Z]{3}$/.test(pgCode)) {
+    return new AppError('INVALID_INPUT', 'a value in the request is not acceptable to the database', { sqlState: pgCode });
+  }
   const fe = err as FastifyError;
   if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) {
     return new AppError(FASTIFY_CODES[fe.code] as ErrorCode, fe.message);

@@ -153,3 +153,26 @@ describe.each(dbKinds())('search on %s', (kind) => {
     expect(r.items.find((i) => i.slug === 'contract-summarizer-int4')?.head?.lifecycle).toBe('deprecated');
   });
 });
+
+describe('forged cursors', () => {
+  it('rejects a cursor with the right fingerprint but keys of the wrong shape', async () => {
+    const { services, cleanup } = await createTestServices('pglite');
+    try {
+      const { encodeCursor, fingerprint } = await import('./cursor.js');
+      const filters = { values: {}, fitsInGb: undefined, cpu: undefined, minContext: undefined };
+      for (const [sort, k] of [
+        ['name', ['a', 'NaN', 3]],
+        ['updated', ['yesterday', 1, 3]],
+        ['relevance', [-5, 3]],
+      ] as const) {
+        const q = sort === 'relevance' ? 'x' : '';
+        const cursor = encodeCursor(fingerprint([q, [], filters, sort, 20]), { k: [...k] });
+        await expect(
+          services.search.search(SearchQuery.parse({ ...(q ? { q } : {}), sort, cursor }), { facets: false }),
+        ).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+});

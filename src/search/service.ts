@@ -106,6 +106,7 @@ export function createSearchService(deps: { db: Db }) {
     const sort: Sort = p.sort ?? (parsed && parsed.termGroups.length ? 'relevance' : 'name');
     const fp = fingerprint([text, p.ignore ?? [], filters, sort, p.limit]);
     const cursor = p.cursor ? decodeCursor(p.cursor, fp) : null;
+    if (cursor) checkCursorKeys(sort, cursor.k);
 
     const fuzzy = parsed ? await unknownWords(parsed) : new Set<string>();
     let result = await run(parsed, fuzzy, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
@@ -245,6 +246,22 @@ export function createSearchService(deps: { db: Db }) {
   }
 
   return { search };
+}
+
+const ISO_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** A cursor's keys must have the shape its sort order writes; anything else is not ours. */
+function checkCursorKeys(sort: Sort, k: (string | number)[]): void {
+  const ok =
+    sort === 'relevance'
+      ? k.length === 2 && isCount(k[0]) && isCount(k[1])
+      : k.length === 3 &&
+        typeof k[0] === 'string' &&
+        (sort === 'name' || ISO_TS.test(k[0])) &&
+        isCount(k[1]) &&
+        isCount(k[2]);
+  if (!ok) throw new AppError('INVALID_CURSOR', 'the cursor is malformed; start again without it');
 }
 
 /** ORDER BY for a sort (over the light query, alias x), and where the page after a cursor starts. */

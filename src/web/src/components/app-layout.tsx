@@ -7,7 +7,7 @@ export function AppLayout() {
   return (
     <AppShell header={{ height: 60 }} padding={0}>
       <AppShell.Header>
-        <Group h="100%" px="lg" justify="space-between" wrap="nowrap" maw={1600} mx="auto">
+        <Group h="100%" px="lg" justify="space-between" wrap="nowrap" maw={1500} mx="auto">
           <UnstyledButton component={Link} to="/" aria-label="Model Garden home" className="brand-link">
             <Group gap="xs" wrap="nowrap">
               <ThemeIcon size={34} radius="md" color="green" variant="filled" aria-hidden>
