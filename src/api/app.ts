@@ -13,13 +13,12 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../core/logger.js';
 import { WEB_DIST_DIR } from '../core/paths.js';
-import { installErrorHandler, sendError } from './error-handler.js';
+import { installErrorHandler, routeNotFound } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes, statusRoutes } from './routes/system.js';
 import type { Services } from './services.js';
-import { AppError } from '../core/errors.js';
 import { CATALOG_CHANNEL } from '../catalog/index.js';
 
 export interface AppOptions {
@@ -88,16 +87,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   );
 
   const webDir = opts.webDir ?? WEB_DIST_DIR;
-  if (existsSync(webDir)) {
+  const serveWeb = existsSync(webDir);
+  if (serveWeb) {
     await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
-    // Client-side routes (/models/x, /search) get the app shell; unknown API paths stay 404 JSON.
-    app.setNotFoundHandler((req, reply) => {
-      const url = req.url.split('?')[0] ?? '';
-      if (req.method === 'GET' && !/^\/(api|hf|docs|metrics)(\/|$)/.test(url) && !url.includes('.')) {
-        return reply.type('text/html').sendFile('index.html');
-      }
-      return sendError(reply, req, new AppError('NOT_FOUND', `no route ${req.method} ${url}`));
-    });
   }
+  // A browser asking for a page (/models/llama-3.1-8b, /?q=…) gets the app shell and the UI routes
+  // it; API clients and unknown API paths get a JSON 404.
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split('?')[0] ?? '';
+    const wantsPage = req.method === 'GET' && String(req.headers.accept ?? '').includes('text/html');
+    if (serveWeb && wantsPage && !/^\/(api|hf|docs|metrics)(\/|$)/.test(url)) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return routeNotFound(req, reply);
+  });
   return app;
 }

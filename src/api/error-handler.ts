@@ -74,7 +74,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     else req.log.info({ code: appErr.code, msg: appErr.message }, 'request rejected');
     return sendError(reply, req, appErr);
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendError(reply, req, new AppError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)),
-  );
+}
+
+export function routeNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, req, new AppError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
 }
