@@ -59,7 +59,7 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
   it('resolves lineage up to external ids and down through every derived model', async () => {
     const base = await services.catalog.getModel('llama-3.1-8b-instruct');
     expect(base.lineage.ancestors).toEqual([
-      { ref: 'meta-llama/Llama-3.1-8B-Instruct', relation: 'finetune', slug: null, name: null },
+      { ref: 'meta-llama/Llama-3.1-8B-Instruct', relation: 'finetune', slug: null, name: null, ownerTeam: null, lifecycle: null },
     ]);
     expect(base.lineage.derived.map((d) => [d.slug, d.relation, d.depth, d.via])).toEqual([
       ['contract-summarizer', 'finetune', 1, 'llama-3.1-8b-instruct'],
@@ -71,6 +71,7 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
       'llama-3.1-8b-instruct',
       'meta-llama/Llama-3.1-8B-Instruct',
     ]);
+    expect(leaf.lineage.ancestors[0]).toMatchObject({ ownerTeam: 'legal-ml', lifecycle: 'approved' });
     expect(leaf.baseModel?.model).toEqual({ slug: 'contract-summarizer', name: 'Contract Summarizer', version: '2.0.0' });
   });
 

@@ -293,7 +293,17 @@ export async function derivedModels(q: Q, slug: string): Promise<LineageRow[]> {
 export async function modelBySlugs(q: Q, slugs: string[]) {
   if (slugs.length === 0) return [];
   return q
-    .select({ slug: models.slug, name: models.name, baseRef: models.baseRef, baseRelation: models.baseRelation, baseSlug: models.baseSlug })
+    .select({
+      slug: models.slug,
+      name: models.name,
+      baseRef: models.baseRef,
+      baseRelation: models.baseRelation,
+      baseSlug: models.baseSlug,
+      ownerTeam: teams.slug,
+      lifecycle: modelVersions.lifecycle,
+    })
     .from(models)
+    .innerJoin(teams, eq(teams.id, models.ownerTeamId))
+    .leftJoin(modelVersions, eq(modelVersions.id, models.headVersionId))
     .where(inArray(models.slug, slugs));
 }

@@ -86,7 +86,14 @@ export function createCatalogService(deps: CatalogDeps) {
     while (ref && chain.length < 20) {
       const { slug } = repo.parseBaseRef(ref);
       const [found] = slug && !seen.has(slug) ? await repo.modelBySlugs(db, [slug]) : [];
-      chain.push({ ref, relation, slug: found?.slug ?? null, name: found?.name ?? null });
+      chain.push({
+        ref,
+        relation,
+        slug: found?.slug ?? null,
+        name: found?.name ?? null,
+        ownerTeam: found?.ownerTeam ?? null,
+        lifecycle: (found?.lifecycle as Lifecycle | null | undefined) ?? null,
+      });
       if (!found) break;
       seen.add(found.slug);
       ref = found.baseRef;

@@ -98,7 +98,16 @@ export const ModelDetail = ModelSummary.extend({
   versions: z.array(VersionView),
   lineage: z.object({
     /** Base chain upwards: parent first, then its base, and so on. External ids end the chain. */
-    ancestors: z.array(z.object({ ref: z.string(), relation: z.string().nullable(), slug: z.string().nullable(), name: z.string().nullable() })),
+    ancestors: z.array(
+      z.object({
+        ref: z.string(),
+        relation: z.string().nullable(),
+        slug: z.string().nullable(),
+        name: z.string().nullable(),
+        ownerTeam: z.string().nullable(),
+        lifecycle: z.enum(LIFECYCLES).nullable(),
+      }),
+    ),
     /** Every model derived from this one, transitively, in tree order. */
     derived: z.array(LineageNode),
   }),

@@ -68,6 +68,7 @@ describe.each(dbKinds())('search on %s', (kind) => {
     expect(strict.message).toMatch(/No model matches/);
     const relaxed = await search({ q: 'summarizer under 4 GB', ignore: ['maxGpuMemoryGb:4'] });
     expect(relaxed.query?.constraints).toEqual([]);
+    expect(relaxed.query?.ignored).toEqual([expect.objectContaining({ id: 'maxGpuMemoryGb:4', label: expect.stringContaining('4 GB') })]);
     expect(relaxed.items.map((i) => i.slug)).toContain('contract-summarizer');
   });
 

@@ -26,7 +26,7 @@ export interface FacetCount {
 }
 
 export interface SearchResult {
-  query: Pick<ParsedQuery, 'text' | 'residual' | 'terms' | 'tasks' | 'constraints'> | null;
+  query: (Pick<ParsedQuery, 'text' | 'residual' | 'terms' | 'tasks' | 'constraints'> & { ignored: QueryConstraint[] }) | null;
   items: (ModelSummaryT & { score: number | null })[];
   total: number;
   nextCursor: string | null;
@@ -102,7 +102,8 @@ export function createSearchService(deps: { db: Db }) {
     const filters = filtersOf(p);
     validateFacetValues(filters);
     const text = (p.q ?? '').trim();
-    const parsed = text ? parseQuery(text, { ignore: p.ignore ?? [] }) : null;
+    const ignore = p.ignore ?? [];
+    const parsed = text ? parseQuery(text, { ignore }) : null;
     const sort: Sort = p.sort ?? (parsed && parsed.termGroups.length ? 'relevance' : 'name');
     const fp = fingerprint([text, p.ignore ?? [], filters, sort, p.limit]);
     const cursor = p.cursor ? decodeCursor(p.cursor, fp) : null;
@@ -113,6 +114,10 @@ export function createSearchService(deps: { db: Db }) {
     if (result.total === 0 && parsed && parsed.termGroups.length >= 2 && !cursor) {
       const relaxed = await run(parsed, fuzzy, filters, sort, p.limit, null, fp, opts, true);
       if (relaxed.total > 0) result = { ...relaxed, relaxed: true };
+    }
+    if (result.query && ignore.length) {
+      // What the user chose to ignore, with labels, so the UI can offer each one back.
+      result.query.ignored = parseQuery(text).constraints.filter((c) => ignore.includes(c.id));
     }
     return { ...result, message: explain(parsed, result, filters) };
   }
@@ -190,7 +195,14 @@ export function createSearchService(deps: { db: Db }) {
           : [last.k_updated, last.id, total];
     return {
       query: parsed
-        ? { text: parsed.text, residual: parsed.residual, terms: parsed.terms, tasks: parsed.tasks, constraints: parsed.constraints }
+        ? {
+            text: parsed.text,
+            residual: parsed.residual,
+            terms: parsed.terms,
+            tasks: parsed.tasks,
+            constraints: parsed.constraints,
+            ignored: [],
+          }
         : null,
       items: page.map((r) => ({ ...toSummary(r), score: match ? Math.round(Number(r.score) * 1000) / 1000 : null })),
       total,

@@ -132,6 +132,15 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     await page.getByRole('button', { name: 'Ignore “language: Japanese”' }).click();
     await page.waitForURL((u) => u.searchParams.getAll('ignore').includes('language:ja'));
     await chip.waitFor({ state: 'detached' });
+    // The ignored constraint stays visible, struck through, and one click applies it again.
+    const restore = page.locator('[data-ignored="language:ja"]');
+    await restore.waitFor();
+    expect(await restore.textContent()).toContain('language: Japanese');
+    await restore.click();
+    await chip.waitFor();
+    expect(new URL(page.url()).searchParams.getAll('ignore')).toEqual([]);
+    await page.getByRole('button', { name: 'Ignore “language: Japanese”' }).click();
+    await chip.waitFor({ state: 'detached' });
     await page.goBack();
     await chip.waitFor();
     expect(await searchBox().inputValue()).toBe('japanese ner');

@@ -19,6 +19,7 @@ export const SearchResponse = z.object({
       terms: z.array(z.string()),
       tasks: z.array(z.string()),
       constraints: z.array(Constraint).describe('constraints understood from the text; pass an id in `ignore` to drop one'),
+      ignored: z.array(Constraint).describe('constraints understood from the text but dropped through `ignore`'),
     })
     .nullable(),
   items: z.array(ModelSummary.extend({ score: z.number().nullable() })),

@@ -111,6 +111,8 @@ export interface LineageAncestor {
   /** Set when the ref names a catalog model; external ids end the chain with slug null. */
   slug: string | null;
   name: string | null;
+  ownerTeam: string | null;
+  lifecycle: Lifecycle | null;
 }
 
 export interface LineageNode {
@@ -149,6 +151,8 @@ export interface SearchResponse {
     terms: string[];
     tasks: string[];
     constraints: QueryConstraint[];
+    /** Constraints read from the text that the user chose to ignore. */
+    ignored: QueryConstraint[];
   } | null;
   items: (ModelSummary & { score: number | null })[];
   total: number;

@@ -10,14 +10,15 @@ import { VALUE_FACETS, hasFilters, type SearchState, type ValueFacetName } from 
 export interface ActiveFiltersProps {
   state: SearchState;
   constraints: QueryConstraint[];
+  ignored: QueryConstraint[];
   onToggle(name: ValueFacetName, value: string): void;
   onChoice(key: 'fitsInGb' | 'minContext' | 'cpu', value: null): void;
   onClear(): void;
   onIgnore(id: string): void;
-  onRestoreIgnored(): void;
+  onRestoreIgnored(id?: string): void;
 }
 
-export function ActiveFilters({ state, constraints, onToggle, onChoice, onClear, onIgnore, onRestoreIgnored }: ActiveFiltersProps) {
+export function ActiveFilters({ state, constraints, ignored, onToggle, onChoice, onClear, onIgnore, onRestoreIgnored }: ActiveFiltersProps) {
   const chips: { key: string; label: string; remove(): void }[] = [];
   for (const f of VALUE_FACETS) {
     for (const v of state.values[f.name] ?? []) {
@@ -52,9 +53,25 @@ export function ActiveFilters({ state, constraints, onToggle, onChoice, onClear,
           {c.label}
         </Pill>
       ))}
-      {state.ignore.length > 0 && (
-        <Anchor component="button" type="button" size="sm" onClick={onRestoreIgnored}>
-          Restore {state.ignore.length === 1 ? 'the ignored constraint' : `${state.ignore.length} ignored constraints`}
+      {ignored.map((c) => (
+        <Anchor
+          key={c.id}
+          component="button"
+          type="button"
+          size="sm"
+          c="dimmed"
+          td="line-through"
+          title={`Ignored; click to apply “${c.label}” again`}
+          aria-label={`Apply “${c.label}” again`}
+          data-ignored={c.id}
+          onClick={() => onRestoreIgnored(c.id)}
+        >
+          {c.label}
+        </Anchor>
+      ))}
+      {state.ignore.length > ignored.length && (
+        <Anchor component="button" type="button" size="sm" onClick={() => onRestoreIgnored()}>
+          Restore ignored constraints
         </Anchor>
       )}
       {chips.length > 0 && constraints.length > 0 && <span aria-hidden style={{ width: 8 }} />}

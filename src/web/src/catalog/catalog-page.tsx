@@ -98,11 +98,12 @@ export function CatalogPage() {
             <ActiveFilters
               state={state}
               constraints={data?.query?.constraints ?? []}
+              ignored={data?.query?.ignored ?? []}
               onToggle={(name, v) => nav.update(toggleValue(state, name, v))}
               onChoice={(key) => onChoice(key, null)}
               onClear={clearAll}
               onIgnore={(id) => nav.update(withIgnored(state, id))}
-              onRestoreIgnored={() => nav.update({ ...state, ignore: [], cursor: null })}
+              onRestoreIgnored={(id) => nav.update({ ...state, ignore: id ? state.ignore.filter((x) => x !== id) : [], cursor: null })}
             />
             {search.isError && (
               <ErrorAlert

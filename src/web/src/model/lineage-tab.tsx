@@ -28,10 +28,23 @@ function RelationBadge({ relation, derived = false }: { relation: string | null;
 function AncestorTitle({ a }: { a: LineageAncestor }) {
   if (a.slug) {
     const { version } = parseRef(a.ref);
+    const old = a.lifecycle === 'deprecated' || a.lifecycle === 'retired';
     return (
-      <Anchor component={Link} to={modelPath(a.slug, version)} fw={600} className="break-anywhere" data-lineage="ancestor">
-        {a.name ?? a.slug}
-      </Anchor>
+      <Group gap={6} wrap="wrap">
+        <Anchor component={Link} to={modelPath(a.slug, version)} fw={600} className="break-anywhere" data-lineage="ancestor">
+          {a.name ?? a.slug}
+        </Anchor>
+        {a.ownerTeam && (
+          <Text size="xs" c="dimmed">
+            {a.ownerTeam}
+          </Text>
+        )}
+        {old && (
+          <Badge color="red" variant="filled" size="sm">
+            {a.lifecycle === 'retired' ? 'Retired' : 'Deprecated'}
+          </Badge>
+        )}
+      </Group>
     );
   }
   return (
