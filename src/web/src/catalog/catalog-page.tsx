@@ -52,7 +52,7 @@ export function CatalogPage() {
           Find an approved model
         </Title>
         <Text c="dimmed" size="sm">
-          Describe the job and the hardware you have. Every model here passed the organisation’s review.
+          Describe the job and the hardware you have. Each model shows its maturity, review status and what it is approved for.
         </Text>
         <Box mt={8}>
           <SearchBox
