@@ -3,7 +3,9 @@
  *   npx tsx bench/search.ts [--sizes 1000,10000,100000] [--db pglite,postgres] [--seconds 5]
  * PostgreSQL: GARDEN_BENCH_DATABASE_URL, or a server started from the machine's binaries.
  * Prints one table row per (database, size): search p50/p95 (in-process service call, facets
- * included), HTTP req/s of GET /api/v1/models?limit=20 and of a trivial JSON route, and their ratio.
+ * included, no cache), HTTP req/s of GET /api/v1/models?limit=20 (read cache on, as in production)
+ * and of a trivial JSON route (/healthz) in the same run, their ratio, and the list route with the
+ * read cache off. Load: autocannon, 10 connections, loopback.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildApp } from '../src/api/app.js';
 import { createServices } from '../src/api/services.js';
+import { createReadCache } from '../src/api/read-cache.js';
 import { openDatabase, type Database } from '../src/core/db/index.js';
 import { createLogger } from '../src/core/logger.js';
 import { ROOT } from '../src/core/paths.js';
@@ -102,12 +105,21 @@ for (const kind of kinds) {
     const listRps = await load(`${address}/api/v1/models?limit=20`, seconds);
     const trivialRps = await load(`${address}/healthz`, seconds);
     await app.close();
+    // The same list route with the read cache off: every request goes to the database.
+    const uncached = await buildApp({
+      services: { ...services, readCache: createReadCache({ maxEntries: 0 }) },
+      logger: createLogger('silent'),
+      webDir: '/nonexistent',
+    });
+    const uncachedAddress = await uncached.listen({ port: 0, host: '127.0.0.1' });
+    const uncachedRps = await load(`${uncachedAddress}/api/v1/models?limit=20`, seconds);
+    await uncached.close();
     await cleanup();
-    const row = `| ${kind} | ${size.toLocaleString('en')} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} | ${Math.round(listRps)} | ${Math.round(trivialRps)} | ${(listRps / trivialRps).toFixed(2)} | ${loadSecs.toFixed(1)} |`;
+    const row = `| ${kind} | ${size.toLocaleString('en')} | ${pct(times, 50).toFixed(1)} | ${pct(times, 95).toFixed(1)} | ${Math.round(listRps)} | ${Math.round(trivialRps)} | ${(listRps / trivialRps).toFixed(2)} | ${Math.round(uncachedRps)} | ${loadSecs.toFixed(1)} |`;
     console.log(row);
     rows.push(row);
   }
 }
-console.log('\n| database | entries | search p50 ms | search p95 ms | list req/s | trivial req/s | list/trivial | generate s |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('\n| database | entries | search p50 ms | search p95 ms | list req/s | trivial req/s | list/trivial | list req/s, cache off | generate s |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);

@@ -171,6 +171,17 @@ export async function findVersion(q: Q, modelId: number, version: string): Promi
   return row;
 }
 
+/** The highest version of a model by semver precedence, if it has any. */
+export async function newestVersion(q: Q, modelId: number): Promise<string | undefined> {
+  const [row] = await q
+    .select({ version: modelVersions.version })
+    .from(modelVersions)
+    .where(eq(modelVersions.modelId, modelId))
+    .orderBy(desc(modelVersions.versionSort))
+    .limit(1);
+  return row?.version;
+}
+
 export interface VersionBundle {
   row: VersionRow;
   gpu: GpuRow[];
@@ -251,6 +262,13 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
       facet_tokens = x.facet_tokens
     FROM x
     WHERE x.id = m.id`);
+  // Words for spelling correction in search.
+  await q.execute(sql`
+    INSERT INTO search_words (word)
+    SELECT DISTINCT w FROM models mm,
+      regexp_split_to_table(lower(mm.name || ' ' || mm.slug || ' ' || array_to_string(mm.tasks || mm.tags || mm.domains, ' ') || ' ' || mm.description), '[^a-z0-9]+') w
+    WHERE length(w) >= 4 AND ${onModels}
+    ON CONFLICT DO NOTHING`);
   // Read caches in every replica drop what they hold when this transaction commits.
   await q.execute(sql`SELECT pg_notify(${CATALOG_CHANNEL}, '')`);
 }

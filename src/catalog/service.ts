@@ -194,7 +194,7 @@ export function createCatalogService(deps: CatalogDeps) {
       m = await requireModel(tx, slug);
       outcome = 'created';
     } else {
-      const newest = await newestVersion(tx, m.id);
+      const newest = await repo.newestVersion(tx, m.id);
       const isNewest = !newest || compareVersions(versionFields.version, newest) >= 0;
       if (isNewest && canonical(modelRowToFields(m)) !== canonical(modelFields)) {
         await repo.updateModel(tx, m.id, modelFields, await repo.ensureTeam(tx, ownerTeam));
@@ -218,10 +218,6 @@ export function createCatalogService(deps: CatalogDeps) {
     return outcome;
   }
 
-  async function newestVersion(q: repo.Q, modelId: number): Promise<string | undefined> {
-    const bundles = await repo.loadVersions(q, modelId);
-    return bundles[0]?.row.version;
-  }
 
   return {
     getModel,

@@ -16,3 +16,11 @@ describe('cursor', () => {
     }
   });
 });
+
+describe('coverQuery', () => {
+  it('asks for every combination of the needed number of groups', async () => {
+    const { coverQuery } = await import('./text-match.js');
+    expect(coverQuery(['a', 'b', 'c'], 2)).toBe('((a) & (b)) | ((a) & (c)) | ((b) & (c))');
+    expect(coverQuery(['a', 'b'], 1)).toBe('(a) | (b)');
+  });
+});

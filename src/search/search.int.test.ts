@@ -33,7 +33,9 @@ describe.each(dbKinds())('search on %s', (kind) => {
   });
 
   it('finds models despite a misspelling', async () => {
-    expect(await slugs({ q: 'sumarizer' })).toContain('contract-summarizer');
+    const typo = await search({ q: 'sumarizer' });
+    expect(typo.items.map((i) => i.slug)).toContain('contract-summarizer');
+    expect(typo.query?.corrections).toEqual([{ from: 'sumarizer', to: expect.arrayContaining(['summarizer']) }]);
     expect(await slugs({ q: 'whispr callcenter' })).toContain('whisper-small-callcenter');
   });
 

@@ -18,7 +18,7 @@ import {
 } from './facets.js';
 import type { SearchQueryT, Sort } from './params.js';
 import { parseQuery, type ParsedQuery, type QueryConstraint } from './query-parser.js';
-import { fuzzyCandidates, groupTsQuery, textMatch } from './text-match.js';
+import { correctableWords, groupTsQuery, textMatch } from './text-match.js';
 
 export interface FacetCount {
   value: string;
@@ -26,7 +26,13 @@ export interface FacetCount {
 }
 
 export interface SearchResult {
-  query: (Pick<ParsedQuery, 'text' | 'residual' | 'terms' | 'tasks' | 'constraints'> & { ignored: QueryConstraint[] }) | null;
+  query:
+    | (Pick<ParsedQuery, 'text' | 'residual' | 'terms' | 'tasks' | 'constraints'> & {
+        ignored: QueryConstraint[];
+        /** Words that matched nothing, and the catalog words searched for instead. */
+        corrections: { from: string; to: string[] }[];
+      })
+    | null;
   items: (ModelSummaryT & { score: number | null })[];
   total: number;
   nextCursor: string | null;
@@ -109,10 +115,10 @@ export function createSearchService(deps: { db: Db }) {
     const cursor = p.cursor ? decodeCursor(p.cursor, fp) : null;
     if (cursor) checkCursorKeys(sort, cursor.k);
 
-    const fuzzy = parsed ? await unknownWords(parsed) : new Set<string>();
-    let result = await run(parsed, fuzzy, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
+    const fixes = parsed ? await corrections(parsed) : new Map<string, string[]>();
+    let result = await run(parsed, fixes, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
     if (result.total === 0 && parsed && parsed.termGroups.length >= 2 && !cursor) {
-      const relaxed = await run(parsed, fuzzy, filters, sort, p.limit, null, fp, opts, true);
+      const relaxed = await run(parsed, fixes, filters, sort, p.limit, null, fp, opts, true);
       if (relaxed.total > 0) result = { ...relaxed, relaxed: true };
     }
     if (result.query && ignore.length) {
@@ -122,21 +128,36 @@ export function createSearchService(deps: { db: Db }) {
     return { ...result, message: explain(parsed, result, filters) };
   }
 
-  /** The query words that no model contains exactly (candidates for spelling correction). */
-  async function unknownWords(parsed: ParsedQuery): Promise<Set<string>> {
-    const words = fuzzyCandidates(parsed);
-    if (words.length === 0) return new Set();
+  /**
+   * Spelling correction: for each query word that no model contains, the closest catalog words
+   * (trigram similarity ≥ 0.5, at most three), e.g. "sumarization" → ["summarization"].
+   */
+  async function corrections(parsed: ParsedQuery): Promise<Map<string, string[]>> {
+    const words = correctableWords(parsed);
+    if (words.length === 0) return new Map();
     const checks = words.map((w) => sql`EXISTS (SELECT 1 FROM models m WHERE m.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}))`);
     const [row] = await queryRows<Record<string, boolean>>(
       db,
       sql`SELECT ${sql.join(checks.map((c, i) => sql`${c} AS ${sql.raw(`w${i}`)}`), sql`, `)}`,
     );
-    return new Set(words.filter((_, i) => row?.[`w${i}`] !== true));
+    const unknown = words.filter((_, i) => row?.[`w${i}`] !== true);
+    if (unknown.length === 0) return new Map();
+    const rows = await queryRows<{ w: string; word: string }>(
+      db,
+      sql`SELECT q.w, c.word
+            FROM unnest(ARRAY[${sql.join(unknown.map((w) => sql`${w}`), sql`, `)}]::text[]) AS q(w),
+            LATERAL (SELECT s.word FROM search_words s
+                      WHERE s.word % q.w AND similarity(s.word, q.w) >= 0.5
+                      ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT 3) c`,
+    );
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.w, [...(out.get(r.w) ?? []), r.word]);
+    return out;
   }
 
   async function run(
     parsed: ParsedQuery | null,
-    fuzzy: ReadonlySet<string>,
+    fixes: ReadonlyMap<string, string[]>,
     filters: Filters,
     sort: Sort,
     limit: number,
@@ -145,7 +166,7 @@ export function createSearchService(deps: { db: Db }) {
     opts: { facets: boolean },
     relaxed: boolean,
   ): Promise<Omit<SearchResult, 'message'>> {
-    const match = parsed ? textMatch(parsed, relaxed, fuzzy) : null;
+    const match = parsed ? textMatch(parsed, relaxed, fixes) : null;
     const hard = (parsed?.constraints ?? []).map(constraintCondition);
     if (match) hard.push(match.candidates);
     const where = and([...hard, ...filterConditions(filters).values()]);
@@ -202,6 +223,7 @@ export function createSearchService(deps: { db: Db }) {
             tasks: parsed.tasks,
             constraints: parsed.constraints,
             ignored: [],
+            corrections: relaxed ? [] : [...fixes].map(([from, to]) => ({ from, to })),
           }
         : null,
       items: page.map((r) => ({ ...toSummary(r), score: match ? Math.round(Number(r.score) * 1000) / 1000 : null })),
@@ -215,7 +237,8 @@ export function createSearchService(deps: { db: Db }) {
   async function count(where: SQL): Promise<number> {
     const [row] = await queryRows<{ n: number }>(
       db,
-      sql`SELECT count(*)::int AS n FROM models m JOIN teams t ON t.id = m.owner_team_id
+      // LEFT JOINs on unique keys: the planner drops whichever join the filters do not use.
+      sql`SELECT count(*)::int AS n FROM models m LEFT JOIN teams t ON t.id = m.owner_team_id
             LEFT JOIN model_versions v ON v.id = m.head_version_id WHERE ${where}`,
     );
     return row?.n ?? 0;
@@ -228,18 +251,23 @@ export function createSearchService(deps: { db: Db }) {
    */
   async function facetCounts(hard: SQL[], filters: Filters): Promise<Record<string, FacetCount[]>> {
     const conds = [...filterConditions(filters).entries()];
-    const flags = conds.map(([, c], i) => sql`(${c}) AS ${sql.raw(`f${i}`)}`);
-    const allBut = (name: string | null) =>
-      and(conds.flatMap(([n], i) => (n === name ? [] : [sql.raw(`b.f${i}`)])));
+    // A model failing two filters counts nowhere; failing one, only under that filter's facet.
+    const failed = conds.length ? sql.join(conds.map(([, c]) => sql`(NOT coalesce(${c}, false))::int`), sql` + `) : sql`0`;
+    const flags = conds.map(([, c], i) => sql`coalesce(${c}, false) AS ${sql.raw(`f${i}`)}`);
     const pass = conds.length
-      ? sql`WHERE CASE split_part(tok, ':', 1) ${sql.join(conds.map(([n]) => sql`WHEN ${n} THEN ${allBut(n)}`), sql` `)} ELSE ${allBut(null)} END`
+      ? sql`WHERE CASE split_part(tok, ':', 1)
+                    ${sql.join(conds.map(([n], i) => sql`WHEN ${n} THEN (b.nfail = 0 OR NOT ${sql.raw(`b.f${i}`)})`), sql` `)}
+                    ELSE b.nfail = 0 END`
       : sql``;
     const rows = await queryRows<{ tok: string; n: number }>(
       db,
-      sql`WITH b AS (
-            SELECT m.facet_tokens ${flags.length ? sql`, ${sql.join(flags, sql`, `)}` : sql``}
-              FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
-             WHERE ${and(hard)})
+      // MATERIALIZED: filters are evaluated once per model, not once per (model, token) pair.
+      sql`WITH b AS MATERIALIZED (
+            SELECT * FROM (
+              SELECT m.facet_tokens, ${failed} AS nfail ${flags.length ? sql`, ${sql.join(flags, sql`, `)}` : sql``}
+                FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+               WHERE ${and(hard)}) s
+             WHERE s.nfail <= 1)
           SELECT tok, count(*)::int AS n FROM b, unnest(b.facet_tokens) tok ${pass} GROUP BY tok`,
     );
     const out: Record<string, FacetCount[]> = {};

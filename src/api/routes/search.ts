@@ -20,6 +20,9 @@ export const SearchResponse = z.object({
       tasks: z.array(z.string()),
       constraints: z.array(Constraint).describe('constraints understood from the text; pass an id in `ignore` to drop one'),
       ignored: z.array(Constraint).describe('constraints understood from the text but dropped through `ignore`'),
+      corrections: z
+        .array(z.object({ from: z.string(), to: z.array(z.string()) }))
+        .describe('query words that match nothing, and the catalog words searched for instead (spelling correction)'),
     })
     .nullable(),
   items: z.array(ModelSummary.extend({ score: z.number().nullable() })),

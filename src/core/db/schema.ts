@@ -170,3 +170,12 @@ export const settings = pgTable('settings', {
   value: text('value').notNull(),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Words that appear in the catalog (names, slugs, tasks, tags, domains, descriptions), for spelling
+ * correction: a query word with no exact hit is replaced by its nearest words here (trigram index).
+ * Insert-only; a word whose models are gone merely stops matching.
+ */
+export const searchWords = pgTable('search_words', {
+  word: text('word').primaryKey(),
+});

@@ -1,0 +1,91 @@
+/** The garden CLI as a user runs it: a real process talking HTTP to a running server. */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { buildApp } from '../src/api/app.js';
+import { createLogger } from '../src/core/logger.js';
+import { ROOT } from '../src/core/paths.js';
+import { makeEntry, smallCatalog } from './factories.js';
+import { createTestServices } from './harness.js';
+
+const run = promisify(execFile);
+let app: FastifyInstance;
+let url: string;
+let cleanup: () => Promise<void>;
+let dir: string;
+
+async function garden(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run(process.execPath, [path.join(ROOT, 'bin/garden.js'), ...args], {
+      env: { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1' },
+      timeout: 60_000,
+    });
+    return { ...r, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+beforeAll(async () => {
+  const t = await createTestServices('pglite');
+  cleanup = t.cleanup;
+  app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
+  url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('0.0.0.0', '127.0.0.1');
+  dir = (await import('node:fs')).mkdtempSync(path.join((await import('node:os')).tmpdir(), 'garden-cli-'));
+});
+afterAll(async () => {
+  await app?.close();
+  await cleanup?.();
+});
+
+describe('garden CLI', () => {
+  it('imports a YAML file, reports failures per entry and exits 1 when any failed', async () => {
+    const file = path.join(dir, 'catalog.yaml');
+    writeFileSync(file, stringify([...smallCatalog(), makeEntry({ slug: 'Broken Slug' })]));
+    const r = await garden('import', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/7 entries: 6 created, 0 updated, 0 unchanged, 1 failed/);
+    expect(r.stdout).toMatch(/#6 Broken Slug@1\.0\.0: INVALID_INPUT/);
+    const again = await garden('import', file, '--json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, unchanged: 6, failed: 1 });
+  });
+
+  it('lists models as a table and as JSON, with facet filters', async () => {
+    const table = await garden('models', 'list', '--team', 'legal-ml');
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^SLUG\s+VERSION\s+TASKS/);
+    expect(table.stdout).toContain('contract-summarizer');
+    expect(table.stdout).not.toContain('whisper-small-callcenter');
+    const json = JSON.parse((await garden('models', 'list', '--cpu', '--json')).stdout);
+    expect(json.items.map((m: { slug: string }) => m.slug).sort()).toEqual(['bert-ner-japanese', 'contract-summarizer-int4', 'whisper-small-callcenter']);
+  });
+
+  it('shows one model with hardware, lineage and versions', async () => {
+    const r = await garden('models', 'show', 'contract-summarizer-int4');
+    expect(r.stdout).toContain('Contract Summarizer (int4)');
+    expect(r.stdout).toMatch(/int4\s+5\.6 GB/);
+    expect(r.stdout).toContain('Based on: contract-summarizer (quantized) ← llama-3.1-8b-instruct (finetune)');
+    const missing = await garden('models', 'show', 'no-such-model');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/NOT_FOUND/);
+  });
+
+  it('searches by describing the job and says what it understood', async () => {
+    const r = await garden('search', 'japanese', 'ner');
+    expect(r.stdout).toMatch(/Understood: language: Japanese/);
+    expect(r.stdout).toContain('bert-ner-japanese');
+    const none = await garden('search', 'quantum banana teleporter', '--json');
+    expect(JSON.parse(none.stdout)).toMatchObject({ total: 0, items: [], message: expect.stringMatching(/No model matches/) });
+  });
+
+  it('explains an unreachable server', async () => {
+    const r = await garden('models', 'list', '--url', 'http://127.0.0.1:9');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach Model Garden at http:\/\/127\.0\.0\.1:9/);
+  });
+});
