@@ -244,8 +244,11 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
                       || array(SELECT 'language:' || e FROM unnest(hv.languages) e)
                       || array(SELECT 'framework:' || e FROM unnest(hv.frameworks) e)
                       || array(SELECT 'quantization:' || e FROM unnest(hv.quantizations) e)
-                      || array(SELECT 'fitsInGb:' || g FROM unnest(${intArray(GPU_BUCKETS_GB)}) g WHERE hv.min_gpu_memory_gb <= g)
-                      || array(SELECT 'minContext:' || c FROM unnest(${intArray(CONTEXT_BUCKETS)}) c WHERE hv.context_length >= c)
+                      -- one token per numeric facet: the tightest bucket; search sums them up
+                      || array(SELECT 'fitsInGb:' || min(g) FROM unnest(${intArray(GPU_BUCKETS_GB)}) g
+                                WHERE hv.min_gpu_memory_gb <= g HAVING count(*) > 0)
+                      || array(SELECT 'minContext:' || max(c) FROM unnest(${intArray(CONTEXT_BUCKETS)}) c
+                                WHERE hv.context_length >= c HAVING count(*) > 0)
                     END AS facet_tokens
             FROM models mm JOIN teams t ON t.id = mm.owner_team_id
             LEFT JOIN h ON h.model_id = mm.id LEFT JOIN u ON u.model_id = mm.id

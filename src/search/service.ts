@@ -177,6 +177,11 @@ export function createSearchService(deps: { db: Db }) {
     const carried = after ? Number(after[after.length - 1]) : NaN;
     const countNow = !Number.isFinite(carried);
     const windowCount = countNow && match !== null;
+    // Facet counts and the total do not depend on the page: on PostgreSQL they run alongside it.
+    const facetsP = opts.facets ? facetCounts(hard, filters) : Promise.resolve(null);
+    const countP = countNow && !windowCount ? count(where) : Promise.resolve(null);
+    facetsP.catch(() => undefined);
+    countP.catch(() => undefined);
     // Phase 1 orders light rows (id, score, sort keys); OFFSET 0 keeps the inner query from being
     // flattened, so each row's match facts are computed once. Phase 2 builds one page of summaries.
     const light = await queryRows<{ id: number; score: number; k_name: string; k_updated: string; total: number }>(
@@ -197,7 +202,7 @@ export function createSearchService(deps: { db: Db }) {
       ids.length
         ? queryRows<SummaryRow>(db, sql`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE m.id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`)
         : Promise.resolve([]),
-      countNow && !windowCount && light.length > limit ? count(where) : Promise.resolve(null),
+      countP,
     ]);
     const byId = new Map(summaries.map((r) => [r.id, r]));
     const more = light.length > limit;
@@ -229,7 +234,7 @@ export function createSearchService(deps: { db: Db }) {
       items: page.map((r) => ({ ...toSummary(r), score: match ? Math.round(Number(r.score) * 1000) / 1000 : null })),
       total,
       nextCursor: next ? encodeCursor(fp, { k: next, ...(relaxed ? { r: true } : {}) }) : null,
-      facets: opts.facets ? await facetCounts(hard, filters) : null,
+      facets: await facetsP,
       relaxed,
     };
   }
@@ -276,6 +281,9 @@ export function createSearchService(deps: { db: Db }) {
       const at = r.tok.indexOf(':');
       out[r.tok.slice(0, at)]?.push({ value: r.tok.slice(at + 1), count: r.n });
     }
+    // Numeric facets carry each model's tightest bucket; a bucket's count includes every tighter one.
+    out.fitsInGb = cumulative(out.fitsInGb ?? [], 'up');
+    out.minContext = cumulative(out.minContext ?? [], 'down');
     const numeric = new Set(['fitsInGb', 'minContext']);
     for (const [name, list] of Object.entries(out)) {
       list.sort((a, b) =>
@@ -286,6 +294,13 @@ export function createSearchService(deps: { db: Db }) {
   }
 
   return { search };
+}
+
+/** Running totals over numeric buckets, smallest first ("fits in N GB") or largest first ("at least N"). */
+function cumulative(list: FacetCount[], direction: 'up' | 'down'): FacetCount[] {
+  const sorted = [...list].sort((a, b) => (Number(a.value) - Number(b.value)) * (direction === 'up' ? 1 : -1));
+  let sum = 0;
+  return sorted.map((f) => ({ value: f.value, count: (sum += f.count) }));
 }
 
 const ISO_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;

@@ -146,6 +146,14 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     expect(await searchBox().inputValue()).toBe('japanese ner');
   });
 
+  it('corrects a misspelled word and says so', async () => {
+    await search('sumarizer');
+    const note = page.getByTestId('corrections');
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/No model mentions “sumarizer”; showing results for .*summarizer/);
+    expect(await cardSlugs()).toContain('contract-summarizer');
+  });
+
   it('opens a model page with its lineage and the deprecation of an old version', async () => {
     await search('contract summarizer');
     await page.getByRole('link', { name: 'Contract Summarizer', exact: true }).click();

@@ -153,6 +153,8 @@ export interface SearchResponse {
     constraints: QueryConstraint[];
     /** Constraints read from the text that the user chose to ignore. */
     ignored: QueryConstraint[];
+    /** Words that matched nothing, and the catalog words searched for instead. */
+    corrections: { from: string; to: string[] }[];
   } | null;
   items: (ModelSummary & { score: number | null })[];
   total: number;

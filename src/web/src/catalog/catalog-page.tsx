@@ -112,6 +112,19 @@ export function CatalogPage() {
                 action={<RecoveryAction error={search.error} onFirstPage={() => nav.update(withCursor(state, null), { replace: true })} onClear={clearAll} />}
               />
             )}
+            {(data?.query?.corrections.length ?? 0) > 0 && data && data.items.length > 0 && (
+              <Text size="sm" c="dimmed" data-testid="corrections">
+                {data.query?.corrections.map((c) => (
+                  <span key={c.from}>
+                    No model mentions “{c.from}”; showing results for{' '}
+                    <Text span fw={600} c="dark">
+                      {c.to.join(', ')}
+                    </Text>
+                    .{' '}
+                  </span>
+                ))}
+              </Text>
+            )}
             {data?.message && data.items.length > 0 && (
               <Alert variant="light" color="blue" icon={<IconInfoCircle aria-hidden />} role="status">
                 {data.message}
