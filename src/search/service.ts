@@ -10,6 +10,8 @@ import { AppError } from '../core/errors.js';
 import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.js';
 import {
+  CONTEXT_BUCKETS,
+  GPU_BUCKETS_GB,
   VALUE_FACETS,
   VALUE_FACET_NAMES,
   valueCondition,
@@ -75,6 +77,21 @@ function filterConditions(filters: Filters): Map<string, SQL> {
   if (filters.cpu !== undefined) out.set('cpu', sql`v.cpu_inference = ${filters.cpu}`);
   if (filters.minContext !== undefined) out.set('minContext', sql`v.context_length >= ${filters.minContext}`);
   return out;
+}
+
+const intArray = (xs: readonly number[]) => sql.raw(`ARRAY[${xs.map((x) => Math.trunc(x)).join(',')}]::int[]`);
+
+/** A facet's values for one model as text[], the same values its facet tokens carry. */
+function facetValues(name: string): SQL {
+  if (name === 'fitsInGb') {
+    return sql`ARRAY[(SELECT min(g)::text FROM unnest(${intArray(GPU_BUCKETS_GB)}) g WHERE v.min_gpu_memory_gb <= g)]`;
+  }
+  if (name === 'minContext') {
+    return sql`ARRAY[(SELECT max(c)::text FROM unnest(${intArray(CONTEXT_BUCKETS)}) c WHERE v.context_length >= c)]`;
+  }
+  if (name === 'cpu') return sql`ARRAY[v.cpu_inference::text]`;
+  const f = VALUE_FACETS[name as ValueFacetName];
+  return f.kind === 'array' ? sql`${f.expr}` : sql`ARRAY[${f.expr}::text]`;
 }
 
 /** Hard conditions read from the query text, on aliases m/t/v. */
@@ -256,30 +273,40 @@ export function createSearchService(deps: { db: Db }) {
    */
   async function facetCounts(hard: SQL[], filters: Filters): Promise<Record<string, FacetCount[]>> {
     const conds = [...filterConditions(filters).entries()];
-    // A model failing two filters counts nowhere; failing one, only under that filter's facet.
+    // A model failing two filters counts nowhere. One that passes all counts under every facet
+    // (its precomputed tokens). One failing only filter F counts under F alone, so choosing a
+    // value never hides the facet's other values: those rows contribute only F's own values.
     const failed = conds.length ? sql.join(conds.map(([, c]) => sql`(NOT coalesce(${c}, false))::int`), sql` + `) : sql`0`;
-    const flags = conds.map(([, c], i) => sql`coalesce(${c}, false) AS ${sql.raw(`f${i}`)}`);
-    const pass = conds.length
-      ? sql`WHERE CASE split_part(tok, ':', 1)
-                    ${sql.join(conds.map(([n], i) => sql`WHEN ${n} THEN (b.nfail = 0 OR NOT ${sql.raw(`b.f${i}`)})`), sql` `)}
-                    ELSE b.nfail = 0 END`
-      : sql``;
+    const columns = conds.flatMap(([name, c], i) => [
+      sql`coalesce(${c}, false) AS ${sql.raw(`f${i}`)}`,
+      sql`${facetValues(name)} AS ${sql.raw(`v${i}`)}`,
+    ]);
+    const ownFacet = conds.map(
+      ([name], i) =>
+        sql`SELECT ${`${name}:`} || x AS tok, count(*)::int AS n FROM b, unnest(${sql.raw(`b.v${i}`)}) x
+             WHERE b.nfail = 1 AND NOT ${sql.raw(`b.f${i}`)} AND x IS NOT NULL GROUP BY x`,
+    );
     const rows = await queryRows<{ tok: string; n: number }>(
       db,
       // MATERIALIZED: filters are evaluated once per model, not once per (model, token) pair.
       sql`WITH b AS MATERIALIZED (
             SELECT * FROM (
-              SELECT m.facet_tokens, ${failed} AS nfail ${flags.length ? sql`, ${sql.join(flags, sql`, `)}` : sql``}
+              SELECT m.facet_tokens, ${failed} AS nfail ${columns.length ? sql`, ${sql.join(columns, sql`, `)}` : sql``}
                 FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
                WHERE ${and(hard)}) s
              WHERE s.nfail <= 1)
-          SELECT tok, count(*)::int AS n FROM b, unnest(b.facet_tokens) tok ${pass} GROUP BY tok`,
+          ${sql.join(
+            [sql`SELECT tok, count(*)::int AS n FROM b, unnest(b.facet_tokens) tok WHERE b.nfail = 0 GROUP BY tok`, ...ownFacet],
+            sql` UNION ALL `,
+          )}`,
     );
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(r.tok, (counts.get(r.tok) ?? 0) + r.n);
     const out: Record<string, FacetCount[]> = {};
     for (const name of [...VALUE_FACET_NAMES, 'fitsInGb', 'cpu', 'minContext']) out[name] = [];
-    for (const r of rows) {
-      const at = r.tok.indexOf(':');
-      out[r.tok.slice(0, at)]?.push({ value: r.tok.slice(at + 1), count: r.n });
+    for (const [tok, n] of counts) {
+      const at = tok.indexOf(':');
+      out[tok.slice(0, at)]?.push({ value: tok.slice(at + 1), count: n });
     }
     // Numeric facets carry each model's tightest bucket; a bucket's count includes every tighter one.
     out.fitsInGb = cumulative(out.fitsInGb ?? [], 'up');
