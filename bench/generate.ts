@@ -61,5 +61,5 @@ export async function generateCatalog(db: Db, n: number): Promise<void> {
      WHERE m.slug LIKE 'gen-%'
     ON CONFLICT DO NOTHING`);
   await refreshModels(db, 'all');
-  await db.execute(sql`ANALYZE`);
+  await db.execute(sql`VACUUM ANALYZE`);
 }

@@ -92,12 +92,20 @@ for (const kind of kinds) {
     const params = QUERIES.map((q) => SearchQuery.parse({ limit: 20, ...q }));
     for (const p of params) await services.search.search(p, { facets: true }); // warm-up
     const times: number[] = [];
+    const perQuery = params.map(() => [] as number[]);
     const rounds = size >= 100_000 ? 5 : 20;
     for (let r = 0; r < rounds; r++) {
-      for (const p of params) {
+      for (const [i, p] of params.entries()) {
         const s = performance.now();
         await services.search.search(p, { facets: true });
-        times.push(performance.now() - s);
+        const ms = performance.now() - s;
+        times.push(ms);
+        perQuery[i]?.push(ms);
+      }
+    }
+    if (process.argv.includes('--verbose')) {
+      for (const [i, q] of QUERIES.entries()) {
+        console.log(`   ${JSON.stringify(q).padEnd(60)} p50 ${pct(perQuery[i] ?? [], 50).toFixed(1)}  p95 ${pct(perQuery[i] ?? [], 95).toFixed(1)} ms`);
       }
     }
     const app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
