@@ -1,31 +1,20 @@
 /**
- * Catalog search and listing: PostgreSQL full-text search with weights, trigram similarity for
- * misspellings, exact matches first, constraints read from the query text, facet filters as hard
- * constraints, and disjunctive facet counts (each facet counted as if its own filter were off).
+ * Catalog search and listing: PostgreSQL full-text search with weights, spelling correction,
+ * exact matches first, constraints read from the query text, facet filters as hard constraints,
+ * and disjunctive facet counts (each facet counted as if its own filter were off).
  * The same SQL runs on PGlite and PostgreSQL.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../core/db/index.js';
-import { AppError } from '../core/errors.js';
 import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.js';
-import {
-  CONTEXT_BUCKETS,
-  GPU_BUCKETS_GB,
-  VALUE_FACETS,
-  VALUE_FACET_NAMES,
-  valueCondition,
-  type Filters,
-  type ValueFacetName,
-} from './facets.js';
+import { countFacets, type FacetCount } from './facet-counts.js';
+import type { Filters } from './facets.js';
+import { and, constraintCondition, filterConditions, filtersOf, validateFacetValues } from './filters.js';
+import { checkCursorKeys, ordering } from './ordering.js';
 import type { SearchQueryT, Sort } from './params.js';
 import { parseQuery, type ParsedQuery, type QueryConstraint } from './query-parser.js';
 import { correctableWords, groupTsQuery, textMatch } from './text-match.js';
-
-export interface FacetCount {
-  value: string;
-  count: number;
-}
 
 export interface SearchResult {
   query:
@@ -43,80 +32,6 @@ export interface SearchResult {
   message: string | null;
   relaxed: boolean;
 }
-
-function filtersOf(p: SearchQueryT): Filters {
-  const values: Filters['values'] = {};
-  for (const name of VALUE_FACET_NAMES) {
-    const v = p[name];
-    if (v && v.length) values[name] = [...new Set(v)];
-  }
-  return { values, fitsInGb: p.fitsInGb, cpu: p.cpu, minContext: p.minContext };
-}
-
-function validateFacetValues(filters: Filters): void {
-  for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
-    const allowed = (VALUE_FACETS[name] as { values?: readonly string[] }).values;
-    const unknown = allowed ? values.filter((v) => !allowed.includes(v)) : [];
-    if (unknown.length) {
-      throw new AppError('UNKNOWN_FACET', `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}`, {
-        facet: name,
-        unknown,
-        allowed,
-      });
-    }
-  }
-}
-
-/** One condition per active filter, on the catalog tables (m = models, t = teams, v = head version). */
-function filterConditions(filters: Filters): Map<string, SQL> {
-  const out = new Map<string, SQL>();
-  for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
-    out.set(name, valueCondition(name, values, VALUE_FACETS[name].expr));
-  }
-  if (filters.fitsInGb !== undefined) out.set('fitsInGb', sql`v.min_gpu_memory_gb <= ${filters.fitsInGb}`);
-  if (filters.cpu !== undefined) out.set('cpu', sql`v.cpu_inference = ${filters.cpu}`);
-  if (filters.minContext !== undefined) out.set('minContext', sql`v.context_length >= ${filters.minContext}`);
-  return out;
-}
-
-const intArray = (xs: readonly number[]) => sql.raw(`ARRAY[${xs.map((x) => Math.trunc(x)).join(',')}]::int[]`);
-
-/** A facet's values for one model as text[], the same values its facet tokens carry. */
-function facetValues(name: string): SQL {
-  if (name === 'fitsInGb') {
-    return sql`ARRAY[(SELECT min(g)::text FROM unnest(${intArray(GPU_BUCKETS_GB)}) g WHERE v.min_gpu_memory_gb <= g)]`;
-  }
-  if (name === 'minContext') {
-    return sql`ARRAY[(SELECT max(c)::text FROM unnest(${intArray(CONTEXT_BUCKETS)}) c WHERE v.context_length >= c)]`;
-  }
-  if (name === 'cpu') return sql`ARRAY[v.cpu_inference::text]`;
-  const f = VALUE_FACETS[name as ValueFacetName];
-  return f.kind === 'array' ? sql`${f.expr}` : sql`ARRAY[${f.expr}::text]`;
-}
-
-/** Hard conditions read from the query text, on aliases m/t/v. */
-function constraintCondition(c: QueryConstraint): SQL {
-  switch (c.kind) {
-    case 'maxGpuMemoryGb':
-      return sql`v.min_gpu_memory_gb <= ${Number(c.value)}`;
-    case 'cpuOnly':
-      return sql`v.cpu_inference`;
-    case 'minContextLength':
-      return sql`v.context_length >= ${Number(c.value)}`;
-    case 'language':
-      return c.value === 'multilingual'
-        ? sql`(cardinality(v.languages) >= 3 OR 'multilingual' = ANY(v.languages))`
-        : sql`${String(c.value)} = ANY(v.languages)`;
-    case 'maturity':
-      return sql`v.maturity = ${String(c.value)}`;
-    case 'license': {
-      const list = Array.isArray(c.value) ? c.value : [String(c.value)];
-      return sql`v.license = ANY(ARRAY[${sql.join(list.map((x) => sql`${x}`), sql`, `)}]::text[])`;
-    }
-  }
-}
-
-const and = (conds: SQL[]): SQL => (conds.length ? sql.join(conds, sql` AND `) : sql`TRUE`);
 
 export function createSearchService(deps: { db: Db }) {
   const { db } = deps;
@@ -195,7 +110,7 @@ export function createSearchService(deps: { db: Db }) {
     const countNow = !Number.isFinite(carried);
     const windowCount = countNow && match !== null;
     // Facet counts and the total do not depend on the page: on PostgreSQL they run alongside it.
-    const facetsP = opts.facets ? facetCounts(hard, filters) : Promise.resolve(null);
+    const facetsP = opts.facets ? countFacets(db, hard, filters) : Promise.resolve(null);
     const countP = countNow && !windowCount ? count(where) : Promise.resolve(null);
     facetsP.catch(() => undefined);
     countP.catch(() => undefined);
@@ -266,110 +181,7 @@ export function createSearchService(deps: { db: Db }) {
     return row?.n ?? 0;
   }
 
-  /**
-   * Disjunctive facet counts in one pass: every model carries "facet:value" tokens (kept by the
-   * catalog on each write), and a token of facet F counts when the model passes every active
-   * filter except F's own, so choosing a value never hides that facet's other values.
-   */
-  async function facetCounts(hard: SQL[], filters: Filters): Promise<Record<string, FacetCount[]>> {
-    const conds = [...filterConditions(filters).entries()];
-    // A model failing two filters counts nowhere. One that passes all counts under every facet
-    // (its precomputed tokens). One failing only filter F counts under F alone, so choosing a
-    // value never hides the facet's other values: those rows contribute only F's own values.
-    const failed = conds.length ? sql.join(conds.map(([, c]) => sql`(NOT coalesce(${c}, false))::int`), sql` + `) : sql`0`;
-    const columns = conds.flatMap(([name, c], i) => [
-      sql`coalesce(${c}, false) AS ${sql.raw(`f${i}`)}`,
-      sql`${facetValues(name)} AS ${sql.raw(`v${i}`)}`,
-    ]);
-    const ownFacet = conds.map(
-      ([name], i) =>
-        sql`SELECT ${`${name}:`} || x AS tok, count(*)::int AS n FROM b, unnest(${sql.raw(`b.v${i}`)}) x
-             WHERE b.nfail = 1 AND NOT ${sql.raw(`b.f${i}`)} AND x IS NOT NULL GROUP BY x`,
-    );
-    const rows = await queryRows<{ tok: string; n: number }>(
-      db,
-      // MATERIALIZED: filters are evaluated once per model, not once per (model, token) pair.
-      sql`WITH b AS MATERIALIZED (
-            SELECT * FROM (
-              SELECT m.facet_tokens, ${failed} AS nfail ${columns.length ? sql`, ${sql.join(columns, sql`, `)}` : sql``}
-                FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
-               WHERE ${and(hard)}) s
-             WHERE s.nfail <= 1)
-          ${sql.join(
-            [sql`SELECT tok, count(*)::int AS n FROM b, unnest(b.facet_tokens) tok WHERE b.nfail = 0 GROUP BY tok`, ...ownFacet],
-            sql` UNION ALL `,
-          )}`,
-    );
-    const counts = new Map<string, number>();
-    for (const r of rows) counts.set(r.tok, (counts.get(r.tok) ?? 0) + r.n);
-    const out: Record<string, FacetCount[]> = {};
-    for (const name of [...VALUE_FACET_NAMES, 'fitsInGb', 'cpu', 'minContext']) out[name] = [];
-    for (const [tok, n] of counts) {
-      const at = tok.indexOf(':');
-      out[tok.slice(0, at)]?.push({ value: tok.slice(at + 1), count: n });
-    }
-    // Numeric facets carry each model's tightest bucket; a bucket's count includes every tighter one.
-    out.fitsInGb = cumulative(out.fitsInGb ?? [], 'up');
-    out.minContext = cumulative(out.minContext ?? [], 'down');
-    const numeric = new Set(['fitsInGb', 'minContext']);
-    for (const [name, list] of Object.entries(out)) {
-      list.sort((a, b) =>
-        numeric.has(name) ? Number(a.value) - Number(b.value) : b.count - a.count || a.value.localeCompare(b.value),
-      );
-    }
-    return out;
-  }
-
   return { search };
-}
-
-/** Running totals over numeric buckets, smallest first ("fits in N GB") or largest first ("at least N"). */
-function cumulative(list: FacetCount[], direction: 'up' | 'down'): FacetCount[] {
-  const sorted = [...list].sort((a, b) => (Number(a.value) - Number(b.value)) * (direction === 'up' ? 1 : -1));
-  let sum = 0;
-  return sorted.map((f) => ({ value: f.value, count: (sum += f.count) }));
-}
-
-const ISO_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-
-/** A cursor's keys must have the shape its sort order writes; anything else is not ours. */
-function checkCursorKeys(sort: Sort, k: (string | number)[]): void {
-  const ok =
-    sort === 'relevance'
-      ? k.length === 2 && isCount(k[0]) && isCount(k[1])
-      : k.length === 3 &&
-        typeof k[0] === 'string' &&
-        (sort === 'name' || ISO_TS.test(k[0])) &&
-        isCount(k[1]) &&
-        isCount(k[2]);
-  if (!ok) throw new AppError('INVALID_CURSOR', 'the cursor is malformed; start again without it');
-}
-
-/** ORDER BY for a sort (over the light query, alias x), and where the page after a cursor starts. */
-function ordering(sort: Sort, after: (string | number)[] | null): { order: SQL; keyset: SQL; offset: number } {
-  switch (sort) {
-    case 'relevance': {
-      const offset = Number(after?.[0] ?? 0);
-      return {
-        order: sql`score DESC, x.k_name COLLATE "C", x.id`,
-        keyset: sql`TRUE`,
-        offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
-      };
-    }
-    case 'name':
-      return {
-        order: sql`x.k_name COLLATE "C", x.id`,
-        keyset: after ? sql`(x.k_name COLLATE "C", x.id) > (${String(after[0])} COLLATE "C", ${Number(after[1])})` : sql`TRUE`,
-        offset: 0,
-      };
-    case 'updated':
-      return {
-        order: sql`x.updated_at DESC, x.id DESC`,
-        keyset: after ? sql`(x.updated_at, x.id) < (${String(after[0])}::timestamptz, ${Number(after[1])})` : sql`TRUE`,
-        offset: 0,
-      };
-  }
 }
 
 function explain(parsed: ParsedQuery | null, result: Omit<SearchResult, 'message'>, filters: Filters): string | null {
@@ -388,4 +200,5 @@ function explain(parsed: ParsedQuery | null, result: Omit<SearchResult, 'message
   return null;
 }
 
+export type { FacetCount };
 export type SearchService = ReturnType<typeof createSearchService>;

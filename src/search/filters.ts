@@ -1,0 +1,84 @@
+/**
+ * Facet filters and query-text constraints as SQL on the catalog tables
+ * (m = models, t = teams, v = head version).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { AppError } from '../core/errors.js';
+import { CONTEXT_BUCKETS, GPU_BUCKETS_GB, VALUE_FACETS, VALUE_FACET_NAMES, valueCondition, type Filters, type ValueFacetName } from './facets.js';
+import type { SearchQueryT } from './params.js';
+import type { QueryConstraint } from './query-parser.js';
+
+export const and = (conds: SQL[]): SQL => (conds.length ? sql.join(conds, sql` AND `) : sql`TRUE`);
+
+export function filtersOf(p: SearchQueryT): Filters {
+  const values: Filters['values'] = {};
+  for (const name of VALUE_FACET_NAMES) {
+    const v = p[name];
+    if (v && v.length) values[name] = [...new Set(v)];
+  }
+  return { values, fitsInGb: p.fitsInGb, cpu: p.cpu, minContext: p.minContext };
+}
+
+export function validateFacetValues(filters: Filters): void {
+  for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
+    const allowed = (VALUE_FACETS[name] as { values?: readonly string[] }).values;
+    const unknown = allowed ? values.filter((v) => !allowed.includes(v)) : [];
+    if (unknown.length) {
+      throw new AppError('UNKNOWN_FACET', `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}`, {
+        facet: name,
+        unknown,
+        allowed,
+      });
+    }
+  }
+}
+
+/** One condition per active filter, on the catalog tables (m = models, t = teams, v = head version). */
+export function filterConditions(filters: Filters): Map<string, SQL> {
+  const out = new Map<string, SQL>();
+  for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
+    out.set(name, valueCondition(name, values, VALUE_FACETS[name].expr));
+  }
+  if (filters.fitsInGb !== undefined) out.set('fitsInGb', sql`v.min_gpu_memory_gb <= ${filters.fitsInGb}`);
+  if (filters.cpu !== undefined) out.set('cpu', sql`v.cpu_inference = ${filters.cpu}`);
+  if (filters.minContext !== undefined) out.set('minContext', sql`v.context_length >= ${filters.minContext}`);
+  return out;
+}
+
+const intArray = (xs: readonly number[]) => sql.raw(`ARRAY[${xs.map((x) => Math.trunc(x)).join(',')}]::int[]`);
+
+/** A facet's values for one model as text[], the same values its facet tokens carry. */
+export function facetValues(name: string): SQL {
+  if (name === 'fitsInGb') {
+    return sql`ARRAY[(SELECT min(g)::text FROM unnest(${intArray(GPU_BUCKETS_GB)}) g WHERE v.min_gpu_memory_gb <= g)]`;
+  }
+  if (name === 'minContext') {
+    return sql`ARRAY[(SELECT max(c)::text FROM unnest(${intArray(CONTEXT_BUCKETS)}) c WHERE v.context_length >= c)]`;
+  }
+  if (name === 'cpu') return sql`ARRAY[v.cpu_inference::text]`;
+  const f = VALUE_FACETS[name as ValueFacetName];
+  return f.kind === 'array' ? sql`${f.expr}` : sql`ARRAY[${f.expr}::text]`;
+}
+
+/** Hard conditions read from the query text, on aliases m/t/v. */
+export function constraintCondition(c: QueryConstraint): SQL {
+  switch (c.kind) {
+    case 'maxGpuMemoryGb':
+      return sql`v.min_gpu_memory_gb <= ${Number(c.value)}`;
+    case 'cpuOnly':
+      return sql`v.cpu_inference`;
+    case 'minContextLength':
+      return sql`v.context_length >= ${Number(c.value)}`;
+    case 'language':
+      return c.value === 'multilingual'
+        ? sql`(cardinality(v.languages) >= 3 OR 'multilingual' = ANY(v.languages))`
+        : sql`${String(c.value)} = ANY(v.languages)`;
+    case 'maturity':
+      return sql`v.maturity = ${String(c.value)}`;
+    case 'license': {
+      const list = Array.isArray(c.value) ? c.value : [String(c.value)];
+      return sql`v.license = ANY(ARRAY[${sql.join(list.map((x) => sql`${x}`), sql`, `)}]::text[])`;
+    }
+  }
+}
+
