@@ -56,7 +56,7 @@ export function parseImportText(text: string): unknown[] {
 export function entriesOf(data: unknown): unknown[] {
   let entries: unknown;
   if (Array.isArray(data)) entries = data;
-  else if (data && typeof data === 'object' && 'entries' in data) entries = (data as { entries: unknown }).entries;
+  else if (data && typeof data === 'object' && 'entries' in data) entries = (data).entries;
   else if (data && typeof data === 'object') entries = [data];
   if (!Array.isArray(entries)) throw new AppError('INVALID_INPUT', 'expected a list of catalog entries or { entries: [...] }');
   if (entries.length > MAX_IMPORT_ENTRIES) {

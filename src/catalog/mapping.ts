@@ -75,7 +75,7 @@ export function toVersionView(slug: string, b: VersionBundle): VersionViewT {
     architecture: n(f.architecture),
     contextLength: n(f.contextLength),
     hardware: {
-      minGpuMemoryGb: f.hardware.minGpuMemoryGb as Record<string, number | null>,
+      minGpuMemoryGb: f.hardware.minGpuMemoryGb,
       smallestGpuMemoryGb: b.row.minGpuMemoryGb,
       recommendedGpu: n(f.hardware.recommendedGpu),
       cpuInference: f.hardware.cpuInference,

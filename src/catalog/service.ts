@@ -116,7 +116,7 @@ export function createCatalogService(deps: CatalogDeps) {
   async function updateModel(slug: string, patch: ModelPatchT): Promise<ModelDetailT> {
     await db.transaction(async (tx) => {
       const m = await requireModel(tx, slug);
-      const next = { ...modelRowToFields(m), ...stripUndefined(patch) } as ModelFieldsT;
+      const next = { ...modelRowToFields(m), ...stripUndefined(patch) };
       await repo.updateModel(tx, m.id, next, await repo.ensureTeam(tx, next.ownerTeam));
       await repo.refreshModel(tx, m.id);
     });
@@ -156,7 +156,7 @@ export function createCatalogService(deps: CatalogDeps) {
       const [b] = await repo.loadVersions(tx, m.id, version);
       if (!b) throw notFound(`version ${slug}@${version}`, { slug, version });
       const before = bundleToFields(b);
-      const next = { ...before, ...stripUndefined(patch), version } as VersionFieldsT;
+      const next = { ...before, ...stripUndefined(patch), version };
       if (patch.updatedAt === undefined) next.updatedAt = undefined;
       assertVersionRules(next);
       assertMutable(slug, before, next);

@@ -21,7 +21,9 @@ export function createClient(config: ClientConfig) {
     try {
       res = await fetch(`${config.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (err) {
-      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url} (${(err as Error).cause ?? (err as Error).message}); is it running? Set GARDEN_URL or --url.`);
+      const cause = (err as Error).cause;
+      const why = cause instanceof Error ? cause.message : (err as Error).message;
+      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url} (${why}); is it running? Set GARDEN_URL or --url.`);
     }
     const text = await res.text();
     let data: unknown = undefined;

@@ -33,14 +33,22 @@ function summaryRows(items: ModelSummaryT[]) {
 }
 const SUMMARY_HEADERS = ['SLUG', 'VERSION', 'TASKS', 'MATURITY', 'STATE', 'TEAM', 'MIN GPU', 'CPU'];
 
-function facetQuery(opts: Record<string, unknown>): URLSearchParams {
+interface FacetOpts {
+  fitsInGb?: string;
+  cpu?: boolean;
+  minContext?: string;
+  limit?: string;
+  sort?: string;
+}
+
+function facetQuery(opts: FacetOpts & Record<string, unknown>): URLSearchParams {
   const qs = new URLSearchParams();
   for (const f of FACET_FLAGS) for (const v of (opts[f] as string[] | undefined) ?? []) qs.append(f, v);
-  if (opts.fitsInGb) qs.set('fitsInGb', String(opts.fitsInGb));
+  if (opts.fitsInGb) qs.set('fitsInGb', opts.fitsInGb);
   if (opts.cpu) qs.set('cpu', 'true');
-  if (opts.minContext) qs.set('minContext', String(opts.minContext));
-  if (opts.limit) qs.set('limit', String(opts.limit));
-  if (opts.sort) qs.set('sort', String(opts.sort));
+  if (opts.minContext) qs.set('minContext', opts.minContext);
+  if (opts.limit) qs.set('limit', opts.limit);
+  if (opts.sort) qs.set('sort', opts.sort);
   return qs;
 }
 
@@ -114,7 +122,7 @@ export function buildCli(): Command {
   withServerOptions(addFacetOptions(models.command('list')))
     .description('list models with facet filters')
     .option('--sort <sort>', 'name | updated', 'name')
-    .action(async (o: Out & Record<string, unknown>) => {
+    .action(async (o: Out & FacetOpts & Record<string, unknown>) => {
       const page = await client(o).get<{ items: ModelSummaryT[]; total: number; nextCursor: string | null }>(`/api/v1/models?${facetQuery(o)}`);
       print(page, o, () => `${table(SUMMARY_HEADERS, summaryRows(page.items))}\n\n${page.items.length} of ${page.total} models`);
     });
@@ -128,7 +136,7 @@ export function buildCli(): Command {
 
   withServerOptions(addFacetOptions(program.command('search <query...>')))
     .description('search by describing the job, e.g. garden search "summarize contracts under 16GB"')
-    .action(async (words: string[], o: Out & Record<string, unknown>) => {
+    .action(async (words: string[], o: Out & FacetOpts & Record<string, unknown>) => {
       const qs = facetQuery(o);
       qs.set('q', words.join(' '));
       const r = await client(o).get<{

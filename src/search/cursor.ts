@@ -34,5 +34,5 @@ export function decodeCursor(cursor: string, fp: string): CursorState {
   if (d.f !== fp) {
     throw new AppError('INVALID_CURSOR', 'the cursor belongs to another query, filter or sort order; start again without it');
   }
-  return { k: d.k as (string | number)[], ...((d as { r?: unknown }).r === true ? { r: true } : {}) };
+  return { k: d.k, ...((d as { r?: unknown }).r === true ? { r: true } : {}) };
 }

@@ -38,7 +38,7 @@ export function ResultsToolbar({ total, failed, hasQuery, sort, fetching, onSort
           value={sort}
           allowDeselect={false}
           checkIconPosition="right"
-          onChange={(v) => v && onSort(v as Sort)}
+          onChange={(v) => v && onSort(v)}
         />
       </Group>
     </Group>
