@@ -144,6 +144,7 @@ describe('models and versions', () => {
     expectError(await app.inject('/api/v1/models?colour=red'), 400, 'INVALID_INPUT');
     expectError(await app.inject('/api/v1/models?maturity=gold'), 400, 'UNKNOWN_FACET');
     expectError(await app.inject('/api/v1/search?lifecycle=zombie'), 400, 'UNKNOWN_FACET');
+    expectError(await app.inject('/api/v1/models?team=nobody&license=apache-2.0'), 400, 'UNKNOWN_FACET');
     expectError(await app.inject('/api/v1/models?limit=1000'), 400, 'INVALID_INPUT');
     expectError(await app.inject('/api/v1/search?fitsInGb=lots'), 400, 'INVALID_INPUT');
     expectError(await app.inject(`/api/v1/search?q=${'a'.repeat(501)}`), 400, 'INVALID_INPUT');

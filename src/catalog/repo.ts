@@ -272,6 +272,11 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
       regexp_split_to_table(lower(mm.name || ' ' || mm.slug || ' ' || array_to_string(mm.tasks || mm.tags || mm.domains, ' ') || ' ' || mm.description), '[^a-z0-9]+') w
     WHERE length(w) >= 4 AND ${onModels}
     ON CONFLICT DO NOTHING`);
+  // Facet values known to the catalog, so filters can reject values it has never had.
+  await q.execute(sql`
+    INSERT INTO facet_values (token)
+    SELECT DISTINCT unnest(mm.facet_tokens) FROM models mm WHERE ${onModels}
+    ON CONFLICT DO NOTHING`);
   // Read caches in every replica drop what they hold when this transaction commits.
   await q.execute(sql`SELECT pg_notify(${CATALOG_CHANNEL}, '')`);
 }

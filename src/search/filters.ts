@@ -3,6 +3,7 @@
  * (m = models, t = teams, v = head version).
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../core/db/index.js';
 import { AppError } from '../core/errors.js';
 import { CONTEXT_BUCKETS, GPU_BUCKETS_GB, VALUE_FACETS, VALUE_FACET_NAMES, valueCondition, type Filters, type ValueFacetName } from './facets.js';
 import type { SearchQueryT } from './params.js';
@@ -19,18 +20,42 @@ export function filtersOf(p: SearchQueryT): Filters {
   return { values, fitsInGb: p.fitsInGb, cpu: p.cpu, minContext: p.minContext };
 }
 
-export function validateFacetValues(filters: Filters): void {
+/**
+ * Rejects a filter value the catalog has never had (UNKNOWN_FACET): closed facets (maturity,
+ * lifecycle, compliance) against their vocabulary, open ones against the facet_values table.
+ */
+export async function validateFacetValues(db: Db, filters: Filters): Promise<void> {
+  const open: { name: ValueFacetName; value: string }[] = [];
   for (const [name, values] of Object.entries(filters.values) as [ValueFacetName, string[]][]) {
     const allowed = (VALUE_FACETS[name] as { values?: readonly string[] }).values;
-    const unknown = allowed ? values.filter((v) => !allowed.includes(v)) : [];
-    if (unknown.length) {
-      throw new AppError('UNKNOWN_FACET', `unknown ${name} value ${unknown.map((u) => `"${u}"`).join(', ')}`, {
-        facet: name,
-        unknown,
-        allowed,
-      });
+    if (!allowed) {
+      open.push(...values.map((value) => ({ name, value })));
+      continue;
     }
+    const unknown = values.filter((v) => !allowed.includes(v));
+    if (unknown.length) throw unknownFacet(name, unknown, allowed);
   }
+  if (open.length === 0) return;
+  const tokens = open.map((o) => `${o.name}:${o.value}`);
+  const known = new Set(
+    (
+      await queryRows<{ token: string }>(
+        db,
+        sql`SELECT token FROM facet_values WHERE token = ANY(ARRAY[${sql.join(tokens.map((t) => sql`${t}`), sql`, `)}]::text[])`,
+      )
+    ).map((r) => r.token),
+  );
+  const missing = open.filter((o) => !known.has(`${o.name}:${o.value}`));
+  const first = missing[0];
+  if (first) throw unknownFacet(first.name, missing.filter((m) => m.name === first.name).map((m) => m.value));
+}
+
+function unknownFacet(facet: ValueFacetName, unknown: string[], allowed?: readonly string[]): AppError {
+  return new AppError('UNKNOWN_FACET', `unknown ${facet} value ${unknown.map((u) => `"${u}"`).join(', ')}`, {
+    facet,
+    unknown,
+    ...(allowed ? { allowed } : {}),
+  });
 }
 
 /** One condition per active filter, on the catalog tables (m = models, t = teams, v = head version). */

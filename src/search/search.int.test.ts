@@ -140,8 +140,16 @@ describe.each(dbKinds())('search on %s', (kind) => {
     await expect(search({ sort: 'updated', limit: 2, cursor: page.nextCursor })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
   });
 
-  it('rejects an unknown value of a closed facet', async () => {
+  it('rejects a facet value the catalog has never had', async () => {
     await expect(search({ maturity: ['prod'] })).rejects.toMatchObject({ code: 'UNKNOWN_FACET', details: { facet: 'maturity' } });
+    await expect(search({ team: ['legal-ml', 'no-such-team'] })).rejects.toMatchObject({
+      code: 'UNKNOWN_FACET',
+      details: { facet: 'team', unknown: ['no-such-team'] },
+    });
+    await expect(search({ task: ['summarisation'] })).rejects.toMatchObject({ code: 'UNKNOWN_FACET', details: { facet: 'task' } });
+    // a known value that nothing matches together with other filters is fine: an empty page
+    const r = await search({ team: ['speech-team'], language: ['ja'] });
+    expect(r.total).toBe(0);
   });
 
   it('keeps deprecated models visible, below their replacements', async () => {

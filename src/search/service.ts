@@ -38,7 +38,7 @@ export function createSearchService(deps: { db: Db }) {
 
   async function search(p: SearchQueryT, opts: { facets: boolean }): Promise<SearchResult> {
     const filters = filtersOf(p);
-    validateFacetValues(filters);
+    await validateFacetValues(db, filters);
     const text = (p.q ?? '').trim();
     const ignore = p.ignore ?? [];
     const parsed = text ? parseQuery(text, { ignore }) : null;

@@ -179,3 +179,12 @@ export const settings = pgTable('settings', {
 export const searchWords = pgTable('search_words', {
   word: text('word').primaryKey(),
 });
+
+/**
+ * Every "facet:value" token that has appeared in the catalog, so a filter naming a value the
+ * catalog has never had is rejected (UNKNOWN_FACET) instead of silently matching nothing.
+ * Insert-only, like search_words.
+ */
+export const facetValues = pgTable('facet_values', {
+  token: text('token').primaryKey(),
+});
