@@ -51,7 +51,12 @@ export async function validateFacetValues(db: Db, filters: Filters): Promise<voi
 }
 
 function unknownFacet(facet: ValueFacetName, unknown: string[], allowed?: readonly string[]): AppError {
-  return new AppError('UNKNOWN_FACET', `unknown ${facet} value ${unknown.map((u) => `"${u}"`).join(', ')}`, {
+  const label = VALUE_FACETS[facet].label.toLowerCase();
+  const what = unknown.map((u) => `“${u}”`).join(', ');
+  const message = allowed
+    ? `${what} is not a ${label}; use one of ${allowed.join(', ')}`
+    : `no model in the catalog has the ${label} ${what}`;
+  return new AppError('UNKNOWN_FACET', message, {
     facet,
     unknown,
     ...(allowed ? { allowed } : {}),
