@@ -254,17 +254,19 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
             LEFT JOIN h ON h.model_id = mm.id LEFT JOIN u ON u.model_id = mm.id
             LEFT JOIN model_versions hv ON hv.id = h.id
            WHERE ${onModels})
-    UPDATE models m SET
-      head_version_id = x.head_id,
-      updated_at = coalesce(x.updated_at, m.updated_at),
-      search_doc = setweight(to_tsvector('english', m.name || ' ' || translate(m.slug, '-_.', '   ') || ' ' || m.slug), 'A')
-                || setweight(to_tsvector('english', array_to_string(m.tasks || m.tags || m.domains, ' ')), 'B')
-                || setweight(to_tsvector('english', m.description), 'C')
-                || setweight(to_tsvector('english', x.doc), 'D'),
-      search_text = lower(m.name || ' ' || m.slug || ' ' || array_to_string(m.tasks || m.tags, ' ')),
-      facet_tokens = x.facet_tokens
-    FROM x
-    WHERE x.id = m.id`);
+    , updated AS (
+      UPDATE models m SET head_version_id = x.head_id, updated_at = coalesce(x.updated_at, m.updated_at)
+        FROM x WHERE x.id = m.id
+      RETURNING m.id, m.name, m.slug, m.tasks, m.tags, m.domains, m.description)
+    INSERT INTO model_search (model_id, search_doc, facet_tokens)
+    SELECT up.id,
+           setweight(to_tsvector('english', up.name || ' ' || translate(up.slug, '-_.', '   ') || ' ' || up.slug), 'A')
+           || setweight(to_tsvector('english', array_to_string(up.tasks || up.tags || up.domains, ' ')), 'B')
+           || setweight(to_tsvector('english', up.description), 'C')
+           || setweight(to_tsvector('english', x.doc), 'D'),
+           x.facet_tokens
+      FROM updated up JOIN x ON x.id = up.id
+    ON CONFLICT (model_id) DO UPDATE SET search_doc = excluded.search_doc, facet_tokens = excluded.facet_tokens`);
   // Words for spelling correction in search.
   await q.execute(sql`
     INSERT INTO search_words (word)
@@ -275,7 +277,7 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
   // Facet values known to the catalog, so filters can reject values it has never had.
   await q.execute(sql`
     INSERT INTO facet_values (token)
-    SELECT DISTINCT unnest(mm.facet_tokens) FROM models mm WHERE ${onModels}
+    SELECT DISTINCT unnest(ms.facet_tokens) FROM model_search ms JOIN models mm ON mm.id = ms.model_id WHERE ${onModels}
     ON CONFLICT DO NOTHING`);
   // Read caches in every replica drop what they hold when this transaction commits.
   await q.execute(sql`SELECT pg_notify(${CATALOG_CHANNEL}, '')`);

@@ -33,8 +33,9 @@ export async function countFacets(db: Db, hard: SQL[], filters: Filters): Promis
     // MATERIALIZED: filters are evaluated once per model, not once per (model, token) pair.
     sql`WITH b AS MATERIALIZED (
           SELECT * FROM (
-            SELECT m.facet_tokens, ${failed} AS nfail ${columns.length ? sql`, ${sql.join(columns, sql`, `)}` : sql``}
-              FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+            SELECT ms.facet_tokens, ${failed} AS nfail ${columns.length ? sql`, ${sql.join(columns, sql`, `)}` : sql``}
+              FROM models m JOIN model_search ms ON ms.model_id = m.id JOIN teams t ON t.id = m.owner_team_id
+              LEFT JOIN model_versions v ON v.id = m.head_version_id
              WHERE ${and(hard)}) s
            WHERE s.nfail <= 1)
         ${sql.join(

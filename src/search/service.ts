@@ -67,7 +67,7 @@ export function createSearchService(deps: { db: Db }) {
   async function corrections(parsed: ParsedQuery): Promise<Map<string, string[]>> {
     const words = correctableWords(parsed);
     if (words.length === 0) return new Map();
-    const checks = words.map((w) => sql`EXISTS (SELECT 1 FROM models m WHERE m.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}))`);
+    const checks = words.map((w) => sql`EXISTS (SELECT 1 FROM model_search ms WHERE ms.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}))`);
     const [row] = await queryRows<Record<string, boolean>>(
       db,
       sql`SELECT ${sql.join(checks.map((c, i) => sql`${c} AS ${sql.raw(`w${i}`)}`), sql`, `)}`,
@@ -124,6 +124,7 @@ export function createSearchService(deps: { db: Db }) {
             FROM (SELECT m.id, lower(m.name) AS k_name, m.updated_at ${match ? sql`, ${match.columns}` : sql``}
                     FROM models m JOIN teams t ON t.id = m.owner_team_id
                     LEFT JOIN model_versions v ON v.id = m.head_version_id
+                    ${match ? sql`JOIN model_search ms ON ms.model_id = m.id` : sql``}
                    WHERE ${where} ${match ? sql`OFFSET 0` : sql``}) x
            WHERE ${match ? match.where : sql`TRUE`} AND ${keyset}
            ORDER BY ${order}

@@ -58,7 +58,7 @@ export function coverQuery(groups: readonly string[], need: number): string {
 }
 
 export interface TextMatch {
-  /** Index-friendly superset of the matches (GIN on search_doc, slug and name indexes). */
+  /** Index-friendly superset of the matches (GIN on search_doc, slug and name indexes). Needs `ms` = model_search. */
   candidates: SQL;
   /** Per-row match facts, selected once in an inner query (the tsvector is read once per row). */
   columns: SQL;
@@ -97,10 +97,10 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean, corrections: Re
     ? sql`(m.tasks && ARRAY[${sql.join(parsed.tasks.map((t) => sql`${t}`), sql`, `)}]::text[])::int`
     : sql`0`;
   const columns = sql`${exact}::int AS t_exact,
-    (${sql.join(groups.map((g) => sql`(m.search_doc @@ ${tsq(g.any)})::int`), sql` + `)}) AS t_coverage,
-    (${sql.join(groups.map((g) => (g.own ? sql`(m.search_doc @@ ${tsq(g.own)})::int` : sql`0`)), sql` + `)}) AS t_own_coverage,
-    ts_rank('{0.1, 0.2, 0.4, 1.0}', m.search_doc, ${tsq(anyAll)}, 1)::float8 AS t_rank,
-    ${ownAll ? sql`ts_rank('{0.1, 0.2, 0.4, 1.0}', m.search_doc, ${tsq(ownAll)}, 1)` : sql`0`}::float8 AS t_own,
+    (${sql.join(groups.map((g) => sql`(ms.search_doc @@ ${tsq(g.any)})::int`), sql` + `)}) AS t_coverage,
+    (${sql.join(groups.map((g) => (g.own ? sql`(ms.search_doc @@ ${tsq(g.own)})::int` : sql`0`)), sql` + `)}) AS t_own_coverage,
+    ts_rank('{0.1, 0.2, 0.4, 1.0}', ms.search_doc, ${tsq(anyAll)}, 1)::float8 AS t_rank,
+    ${ownAll ? sql`ts_rank('{0.1, 0.2, 0.4, 1.0}', ms.search_doc, ${tsq(ownAll)}, 1)` : sql`0`}::float8 AS t_own,
     ${taskHint} AS t_task,
     (coalesce(v.maturity, '') = 'production')::int AS t_prod,
     (coalesce(v.lifecycle, '') IN ('deprecated', 'retired'))::int AS t_old`;
@@ -109,7 +109,7 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean, corrections: Re
     + 3 * x.t_task + 0.5 * x.t_prod - 2 * x.t_old)`;
   return {
     // The index finds exactly the models that match enough groups: "(g1 & g2) | (g1 & g3) | …".
-    candidates: sql`(${exact} OR m.search_doc @@ ${tsq(coverQuery(groups.map((g) => g.any), need))})`,
+    candidates: sql`(${exact} OR ms.search_doc @@ ${tsq(coverQuery(groups.map((g) => g.any), need))})`,
     columns,
     where: sql`(x.t_exact = 1 OR x.t_coverage >= ${need})`,
     score,

@@ -55,10 +55,6 @@ export const models = pgTable(
     baseVersion: text('base_version'),
     /** The version the catalog shows: newest approved-or-later version, else newest. */
     headVersionId: integer('head_version_id'),
-    searchDoc: tsvector('search_doc'),
-    searchText: text('search_text').notNull().default(''),
-    /** "facet:value" for every facet the model counts under (head version), for one-pass facet counts. */
-    facetTokens: textArray('facet_tokens'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -74,6 +70,20 @@ export const models = pgTable(
     ),
   ],
 );
+
+/**
+ * What search derives from a model and its head version, kept out of the models heap so that
+ * listing and counting models reads a narrow table. Rewritten by the catalog on every change.
+ */
+export const modelSearch = pgTable('model_search', {
+  modelId: integer('model_id')
+    .primaryKey()
+    .references(() => models.id, { onDelete: 'cascade' }),
+  /** Weighted document: A name and slug, B tasks, tags, domains, C description, D card. */
+  searchDoc: tsvector('search_doc').notNull(),
+  /** "facet:value" for every facet the model counts under (head version), for one-pass facet counts. */
+  facetTokens: textArray('facet_tokens'),
+});
 
 export const modelVersions = pgTable(
   'model_versions',
