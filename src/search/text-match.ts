@@ -109,7 +109,8 @@ export function textMatch(parsed: ParsedQuery, relaxed: boolean, corrections: Re
     + 3 * x.t_task + 0.5 * x.t_prod - 2 * x.t_old)`;
   return {
     // The index finds exactly the models that match enough groups: "(g1 & g2) | (g1 & g3) | …".
-    candidates: sql`(${exact} OR ms.search_doc @@ ${tsq(coverQuery(groups.map((g) => g.any), need))})`,
+    // An exact slug or name match is among them: name and slug are part of the document.
+    candidates: sql`ms.search_doc @@ ${tsq(coverQuery(groups.map((g) => g.any), need))}`,
     columns,
     where: sql`(x.t_exact = 1 OR x.t_coverage >= ${need})`,
     score,
