@@ -14,6 +14,9 @@ export const ERROR_CODES = {
   FORBIDDEN: 'You are not allowed to do this.',
   LIFECYCLE_TRANSITION: 'The lifecycle state of the model version does not allow this change.',
   ADAPTER_UNAVAILABLE: 'A backing service (database, registry, engine) is not reachable.',
+  DIGEST_MISMATCH: 'Uploaded bytes do not have the sha256 digest that was declared; nothing was stored.',
+  SIZE_MISMATCH: 'Uploaded bytes are fewer or more than the declared size (e.g. a truncated upload); nothing was stored.',
+  INSUFFICIENT_STORAGE: 'The artifact store ran out of space; the partial upload was removed.',
   INTERNAL: 'An unexpected failure on the server; the request id identifies it in the logs.',
 } as const;
 
