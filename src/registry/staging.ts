@@ -49,7 +49,7 @@ export async function createFsStaging(dir: string): Promise<UploadStaging> {
       });
     }
     let written = current;
-    let failure: unknown = null;
+    let failure: Error | null = null;
     const target = file(id);
     // Not stream.pipeline: when the client goes away, the bytes that did arrive are still written
     // out (and fsync'ed by completion), so the client can resume from the staged length.
