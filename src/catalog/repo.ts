@@ -335,3 +335,13 @@ export async function modelBySlugs(q: Q, slugs: string[]) {
     .leftJoin(modelVersions, eq(modelVersions.id, models.headVersionId))
     .where(inArray(models.slug, slugs));
 }
+
+/** The id and lifecycle of `slug@version`, for other domains that attach data to a version. */
+export async function resolveVersion(q: Q, slug: string, version: string): Promise<{ id: number; lifecycle: string } | undefined> {
+  const [row] = await q
+    .select({ id: modelVersions.id, lifecycle: modelVersions.lifecycle })
+    .from(modelVersions)
+    .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .where(and(eq(models.slug, slug), eq(modelVersions.version, version)));
+  return row;
+}

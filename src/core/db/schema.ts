@@ -198,3 +198,52 @@ export const searchWords = pgTable('search_words', {
 export const facetValues = pgTable('facet_values', {
   token: text('token').primaryKey(),
 });
+
+/** Every blob in the artifact store that a version references or an upload produced. */
+export const blobs = pgTable('blobs', {
+  digest: text('digest').primaryKey(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  createdAt: createdAt(),
+});
+
+/** The files of a version: visible all at once, when a set of finished uploads is committed. */
+export const versionFiles = pgTable(
+  'version_files',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    digest: text('digest')
+      .notNull()
+      .references(() => blobs.digest),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    format: text('format').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.path] }), index('version_files_digest_idx').on(t.digest)],
+);
+
+/** Uploads in flight (resumable): invisible in the catalog until committed. */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: text('id').primaryKey(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    digest: text('digest').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    state: text('state').notNull().default('open'),
+    deduplicated: boolean('deduplicated').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('uploads_version_path_key').on(t.versionId, t.path),
+    index('uploads_expires_idx').on(t.expiresAt),
+    check('uploads_state_check', sql`${t.state} IN ('open', 'complete')`),
+  ],
+);

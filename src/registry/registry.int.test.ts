@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServices, dbKinds } from '../../test/harness.js';
+import type { Services } from '../api/services.js';
+import { ModelFields, VersionFields } from '../catalog/index.js';
+import { createFsStore } from './adapters/fs-store.js';
+import type { Digest } from './ports/artifact-store.js';
+import { createRegistryService, type RegistryService } from './service.js';
+import { createFsStaging } from './staging.js';
+
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
+const chunk = (b: Buffer) => Readable.from([b]);
+
+describe.each(dbKinds())('registry on %s', (kind) => {
+  let services: Services;
+  let cleanup: () => Promise<void>;
+  let registry: RegistryService;
+  let clock = new Date('2026-11-29T10:00:00Z');
+  const weights = randomBytes(256 * 1024);
+  const config = Buffer.from('{"architectures":["LlamaForCausalLM"]}');
+
+  beforeAll(async () => {
+    ({ services, cleanup } = await createTestServices(kind));
+    const dir = mkdtempSync(path.join(tmpdir(), 'garden-registry-'));
+    registry = createRegistryService({
+      db: services.database.db,
+      store: await createFsStore({ root: path.join(dir, 'blobs') }),
+      staging: await createFsStaging(path.join(dir, 'uploads')),
+      maxFileBytes: 1024 * 1024,
+      uploadTtlMs: 60 * 60 * 1000,
+      now: () => clock,
+    });
+    await services.catalog.createModel(ModelFields.parse({ slug: 'pushed', name: 'Pushed', ownerTeam: 'ml' }));
+    for (const v of ['1.0.0', '1.1.0', '2.0.0']) await services.catalog.createVersion('pushed', VersionFields.parse({ version: v }));
+  });
+  afterAll(async () => cleanup?.());
+
+  it('makes a version’s files visible only when every upload has finished and is committed', async () => {
+    const w = await registry.startUpload('pushed', '1.0.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length });
+    const c = await registry.startUpload('pushed', '1.0.0', { path: 'config.json', digest: digestOf(config), size: config.length });
+    expect(w).toMatchObject({ offset: 0, complete: false, deduplicated: false });
+
+    const half = weights.length / 2;
+    expect(await registry.appendChunk(w.id, 0, chunk(weights.subarray(0, half)))).toMatchObject({ offset: half, complete: false });
+    // the client restarts: asking again for the same file resumes the same upload at its offset
+    expect(await registry.startUpload('pushed', '1.0.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length })).toMatchObject({
+      id: w.id,
+      offset: half,
+    });
+    await expect(registry.commitFiles('pushed', '1.0.0')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await registry.listFiles('pushed', '1.0.0')).toEqual([]);
+
+    expect(await registry.appendChunk(w.id, half, chunk(weights.subarray(half)))).toMatchObject({ complete: true });
+    await registry.appendChunk(c.id, 0, chunk(config));
+    const files = await registry.commitFiles('pushed', '1.0.0');
+    expect(files.map((f) => [f.path, f.size, f.format])).toEqual([
+      ['config.json', config.length, 'config'],
+      ['model.safetensors', weights.length, 'safetensors'],
+    ]);
+    expect(files[1]?.location).toMatch(/^file:\/\/.*[0-9a-f]{64}$/);
+  });
+
+  it('stores a file shared by two versions once, and says how many bytes that saved', async () => {
+    const again = await registry.startUpload('pushed', '1.1.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length });
+    expect(again).toMatchObject({ complete: true, deduplicated: true, offset: weights.length });
+    await registry.commitFiles('pushed', '1.1.0');
+    expect(await registry.storageStats()).toMatchObject({ savedBytes: weights.length });
+  });
+
+  it('throws away an upload whose bytes do not match the declared digest', async () => {
+    const declared = digestOf(Buffer.from('something else entirely'));
+    const u = await registry.startUpload('pushed', '2.0.0', { path: 'bad.bin', digest: declared, size: 10 });
+    await expect(registry.appendChunk(u.id, 0, chunk(Buffer.from('0123456789')))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(await registry.uploadStatus(u.id)).toMatchObject({ offset: 0, complete: false });
+  });
+
+  it('refuses bad file declarations and files for versions that are no longer drafts', async () => {
+    await expect(registry.startUpload('pushed', '2.0.0', { path: '../x', digest: digestOf(config), size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: 'md5:abc', size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: digestOf(config), size: 2 * 1024 * 1024 })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    await services.catalog.updateVersion('pushed', '1.1.0', { lifecycle: 'approved' });
+    await expect(registry.startUpload('pushed', '1.1.0', { path: 'x', digest: digestOf(config), size: config.length })).rejects.toMatchObject({
+      code: 'LIFECYCLE_TRANSITION',
+    });
+  });
+
+  it('reaps uploads abandoned past their lifetime', async () => {
+    const u = await registry.startUpload('pushed', '2.0.0', { path: 'late.bin', digest: digestOf(weights), size: weights.length + 1 });
+    await registry.appendChunk(u.id, 0, chunk(weights.subarray(0, 100)));
+    clock = new Date(clock.getTime() + 2 * 60 * 60 * 1000);
+    expect(await registry.reapExpiredUploads()).toBeGreaterThanOrEqual(1);
+    await expect(registry.uploadStatus(u.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * Model files: resumable uploads into a draft version, committed all at once, stored once per
+ * content digest (deduplicated across versions and models).
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { Readable } from 'node:stream';
+import { queryRows, schema, type Db } from '../core/db/index.js';
+import { AppError, notFound } from '../core/errors.js';
+import { resolveVersion } from '../catalog/index.js';
+import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
+import { DIGEST_RE, type ArtifactStore, type Digest } from './ports/artifact-store.js';
+import type { UploadStaging } from './staging.js';
+
+const { blobs, versionFiles, uploads } = schema;
+
+export interface RegistryDeps {
+  db: Db;
+  store: ArtifactStore;
+  staging: UploadStaging;
+  /** Largest file accepted, in bytes. */
+  maxFileBytes: number;
+  /** How long an unfinished upload is kept after its last chunk. */
+  uploadTtlMs: number;
+  now?: () => Date;
+}
+
+export interface UploadState {
+  id: string;
+  path: string;
+  digest: Digest;
+  size: number;
+  /** Bytes received so far: the offset the next chunk must start at. */
+  offset: number;
+  complete: boolean;
+  /** The blob was already stored (another version or model has this file): no bytes needed. */
+  deduplicated: boolean;
+}
+
+export interface VersionFile {
+  path: string;
+  digest: string;
+  size: number;
+  format: FileFormat;
+  location: string;
+}
+
+export function createRegistryService(deps: RegistryDeps) {
+  const { db, store, staging } = deps;
+  const now = deps.now ?? (() => new Date());
+  const expiry = () => new Date(now().getTime() + deps.uploadTtlMs);
+
+  async function draftVersion(slug: string, version: string) {
+    const v = await resolveVersion(db, slug, version);
+    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    if (v.lifecycle !== 'draft') {
+      throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is ${v.lifecycle}: files can only be added to a draft`, {
+        lifecycle: v.lifecycle,
+      });
+    }
+    return v;
+  }
+
+  async function state(row: typeof uploads.$inferSelect): Promise<UploadState> {
+    const complete = row.state === 'complete';
+    return {
+      id: row.id,
+      path: row.path,
+      digest: row.digest as Digest,
+      size: row.size,
+      offset: complete ? row.size : await staging.length(row.id),
+      complete,
+      deduplicated: row.deduplicated,
+    };
+  }
+
+  /**
+   * Starts (or resumes) the upload of one file of a draft version. The same path with the same
+   * digest resumes the unfinished upload; a blob the store already holds needs no bytes at all.
+   */
+  async function startUpload(slug: string, version: string, file: { path: string; digest: string; size: number }): Promise<UploadState> {
+    validateFilePaths([file.path]);
+    if (!DIGEST_RE.test(file.digest)) throw new AppError('INVALID_INPUT', 'digest must be sha256:<64 hex digits>');
+    if (!Number.isSafeInteger(file.size) || file.size < 0) throw new AppError('INVALID_INPUT', 'size must be a whole number of bytes');
+    if (file.size > deps.maxFileBytes) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `files are limited to ${deps.maxFileBytes} bytes`, { limit: deps.maxFileBytes });
+    }
+    const v = await draftVersion(slug, version);
+    const digest = file.digest as Digest;
+    const known = (await store.head(digest))?.size === file.size;
+    return db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select()
+        .from(uploads)
+        .where(and(eq(uploads.versionId, v.id), eq(uploads.path, file.path)));
+      if (existing && existing.digest === digest && existing.size === file.size) return state(existing);
+      if (existing) {
+        await tx.delete(uploads).where(eq(uploads.id, existing.id));
+        await staging.remove(existing.id);
+      }
+      if (known) await tx.insert(blobs).values({ digest, size: file.size }).onConflictDoNothing();
+      const [row] = await tx
+        .insert(uploads)
+        .values({
+          id: randomUUID(),
+          versionId: v.id,
+          path: file.path,
+          digest,
+          size: file.size,
+          state: known ? 'complete' : 'open',
+          deduplicated: known,
+          expiresAt: expiry(),
+        })
+        .returning();
+      if (!row) throw new Error('insert returned nothing');
+      return state(row);
+    });
+  }
+
+  async function findUpload(id: string) {
+    const [row] = await db.select().from(uploads).where(eq(uploads.id, id));
+    if (!row || row.expiresAt < now()) throw notFound(`upload ${id}`, { id });
+    return row;
+  }
+
+  async function uploadStatus(id: string): Promise<UploadState> {
+    return state(await findUpload(id));
+  }
+
+  /**
+   * Appends a chunk at `offset`. When the last byte arrives, the whole file is verified against
+   * its declared size and digest and moved into the artifact store.
+   */
+  async function appendChunk(id: string, offset: number, body: Readable): Promise<UploadState> {
+    const row = await findUpload(id);
+    if (row.state === 'complete') {
+      body.resume();
+      return state(row);
+    }
+    const length = await staging.append(id, offset, body, row.size);
+    await db.update(uploads).set({ updatedAt: now(), expiresAt: expiry() }).where(eq(uploads.id, id));
+    if (length < row.size) return { ...(await state(row)), offset: length };
+    try {
+      await store.put(row.digest as Digest, staging.read(id), row.size);
+    } catch (err) {
+      // The staged bytes are wrong (digest) or unusable: start this file again from zero.
+      await staging.remove(id);
+      throw err;
+    }
+    await db.transaction(async (tx) => {
+      await tx.insert(blobs).values({ digest: row.digest, size: row.size }).onConflictDoNothing();
+      await tx.update(uploads).set({ state: 'complete', updatedAt: now() }).where(eq(uploads.id, id));
+    });
+    await staging.remove(id);
+    return { ...(await state({ ...row, state: 'complete' })) };
+  }
+
+  /**
+   * Makes the finished uploads of a draft version its files, all at once (one transaction). An
+   * upload still in flight makes the commit fail and changes nothing.
+   */
+  async function commitFiles(slug: string, version: string): Promise<VersionFile[]> {
+    const v = await draftVersion(slug, version);
+    await db.transaction(async (tx) => {
+      const pending = await tx.select().from(uploads).where(eq(uploads.versionId, v.id));
+      if (pending.length === 0) throw new AppError('INVALID_INPUT', 'nothing to commit: no finished uploads for this version');
+      const open = pending.filter((u) => u.state !== 'complete');
+      if (open.length) {
+        throw new AppError('CONFLICT', `${open.length} upload(s) have not finished`, { paths: open.map((u) => u.path).slice(0, 50) });
+      }
+      for (const u of pending) {
+        await tx
+          .insert(versionFiles)
+          .values({ versionId: v.id, path: u.path, digest: u.digest, size: u.size, format: formatOf(u.path) })
+          .onConflictDoUpdate({
+            target: [versionFiles.versionId, versionFiles.path],
+            set: { digest: u.digest, size: u.size, format: formatOf(u.path) },
+          });
+      }
+      await tx.delete(uploads).where(eq(uploads.versionId, v.id));
+    });
+    return listFiles(slug, version);
+  }
+
+  async function listFiles(slug: string, version: string): Promise<VersionFile[]> {
+    const v = await resolveVersion(db, slug, version);
+    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    const rows = await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id)).orderBy(versionFiles.path);
+    return rows.map((r) => ({
+      path: r.path,
+      digest: r.digest,
+      size: r.size,
+      format: r.format as FileFormat,
+      location: store.location(r.digest as Digest),
+    }));
+  }
+
+  /** Bytes the catalog would hold without deduplication, and what it holds. */
+  async function storageStats(): Promise<{ referencedBytes: number; storedBytes: number; savedBytes: number }> {
+    const [row] = await queryRows<{ referenced: number; stored: number }>(
+      db,
+      sql`SELECT coalesce((SELECT sum(size) FROM version_files), 0)::float8 AS referenced,
+                 coalesce((SELECT sum(b.size) FROM blobs b WHERE EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)), 0)::float8 AS stored`,
+    );
+    const referenced = Number(row?.referenced ?? 0);
+    const stored = Number(row?.stored ?? 0);
+    return { referencedBytes: referenced, storedBytes: stored, savedBytes: referenced - stored };
+  }
+
+  /** Removes uploads whose client went away (rows and staged bytes). Returns how many. */
+  async function reapExpiredUploads(): Promise<number> {
+    const gone = await db.delete(uploads).where(lt(uploads.expiresAt, now())).returning({ id: uploads.id });
+    for (const g of gone) await staging.remove(g.id);
+    const live = new Set((await db.select({ id: uploads.id }).from(uploads)).map((u) => u.id));
+    for (const id of await staging.list()) if (!live.has(id)) await staging.remove(id);
+    return gone.length;
+  }
+
+  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, storageStats, reapExpiredUploads };
+}
+
+export type RegistryService = ReturnType<typeof createRegistryService>;
