@@ -12,7 +12,7 @@ import type { Digest } from './ports/artifact-store.js';
 import { createRegistryService, type RegistryService } from './service.js';
 import { createFsStaging } from './staging.js';
 
-const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const chunk = (b: Buffer) => Readable.from([b]);
 
 describe.each(dbKinds())('registry on %s', (kind) => {
