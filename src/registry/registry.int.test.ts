@@ -8,7 +8,6 @@ import { createTestServices, dbKinds } from '../../test/harness.js';
 import type { Services } from '../api/services.js';
 import { ModelFields, VersionFields } from '../catalog/index.js';
 import { createFsStore } from './adapters/fs-store.js';
-import type { Digest } from './ports/artifact-store.js';
 import { createRegistryService, type RegistryService } from './service.js';
 import { createFsStaging } from './staging.js';
 
