@@ -88,7 +88,7 @@ for (const kind of kinds) {
     const t0 = Date.now();
     await generateCatalog(database.db, size);
     const loadSecs = (Date.now() - t0) / 1000;
-    const services = createServices(database);
+    const services = await createServices(database, { dataDir: mkdtempSync(path.join(tmpdir(), 'garden-bench-data-')) });
     const params = QUERIES.map((q) => SearchQuery.parse({ limit: 20, ...q }));
     for (const p of params) await services.search.search(p, { facets: true }); // warm-up
     const times: number[] = [];

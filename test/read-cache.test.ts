@@ -6,7 +6,7 @@ import { createServices } from '../src/api/services.js';
 import { createLogger } from '../src/core/logger.js';
 import { openDatabase, type Database } from '../src/core/db/index.js';
 import { runImport } from '../src/catalog/index.js';
-import { createTestDatabase, dbKinds } from './harness.js';
+import { createTestDatabase, dbKinds, tempDataDir } from './harness.js';
 import { smallCatalog } from './factories.js';
 
 const until = async (check: () => Promise<boolean>, ms = 3000) => {
@@ -22,17 +22,17 @@ describe.each(dbKinds())('read cache on %s', (kind) => {
   let reader: FastifyInstance;
   let writerDb: Database | null = null;
   let cleanup: () => Promise<void>;
-  let writer: ReturnType<typeof createServices>;
+  let writer: Awaited<ReturnType<typeof createServices>>;
 
   beforeAll(async () => {
     const t = await createTestDatabase(kind);
     cleanup = t.cleanup;
-    const services = createServices(t.database);
+    const services = await createServices(t.database, { dataDir: tempDataDir() });
     await runImport(t.database.db, services.catalog, smallCatalog());
     reader = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
     // The writer is another "replica": on PostgreSQL its own connection pool; PGlite has one process.
     if (t.url) writerDb = await openDatabase({ url: t.url });
-    writer = createServices(writerDb ?? t.database);
+    writer = await createServices(writerDb ?? t.database, { dataDir: tempDataDir() });
   });
   afterAll(async () => {
     await reader?.close();

@@ -16,6 +16,7 @@ import { WEB_DIST_DIR } from '../core/paths.js';
 import { installErrorHandler, routeNotFound } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { registryRoutes } from './routes/registry.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes, statusRoutes } from './routes/system.js';
 import type { Services } from './services.js';
@@ -84,6 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(statusRoutes);
       await api.register(catalogRoutes);
       await api.register(searchRoutes);
+      await api.register(registryRoutes);
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -14,7 +14,7 @@ import { createServices } from '../../src/api/services.js';
 import { parseImportText, runImport } from '../../src/catalog/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { ROOT } from '../../src/core/paths.js';
-import { createTestDatabase, type TestDb } from '../harness.js';
+import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
 import { CHROMIUM_PATH, hasChromium, missingService } from '../services.js';
 
 const WEB_SRC = path.join(ROOT, 'src', 'web');
@@ -60,7 +60,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     ensureWebBuilt();
     mkdirSync(RESULTS_DIR, { recursive: true });
     testDb = await createTestDatabase('pglite');
-    const services = createServices(testDb.database);
+    const services = await createServices(testDb.database, { dataDir: tempDataDir() });
     const report = await runImport(testDb.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
     expect(report.failed).toBe(0);
     app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });

@@ -1,0 +1,119 @@
+/**
+ * Model files: resumable uploads (tus-like: POST declares the file, PATCH appends a chunk at
+ * `Upload-Offset`, HEAD/GET tell the offset to resume from), commit, listing and download.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { SemVer, Slug } from '../../catalog/index.js';
+import { AppError } from '../../core/errors.js';
+
+const VersionParams = z.object({ slug: Slug, version: SemVer }).strict();
+const UploadParams = z.object({ id: z.uuid() }).strict();
+
+const UploadState = z.object({
+  id: z.string(),
+  path: z.string(),
+  digest: z.string(),
+  size: z.number(),
+  offset: z.number().describe('bytes received: where the next chunk must start'),
+  complete: z.boolean(),
+  deduplicated: z.boolean().describe('the store already held these bytes; nothing needs to be sent'),
+});
+
+const VersionFile = z.object({
+  path: z.string(),
+  digest: z.string(),
+  size: z.number(),
+  format: z.string(),
+  location: z.string().describe('where the blob lives in the artifact store (file://, oci://, s3://)'),
+});
+
+export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { registry } = app.services;
+  // Chunks arrive as raw bytes and are streamed to staging, never buffered.
+  app.addContentTypeParser(['application/offset+octet-stream', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+
+  app.post(
+    '/models/:slug/versions/:version/uploads',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Declare a file of a draft version; resumes an unfinished upload of the same file',
+        params: VersionParams,
+        body: z.object({ path: z.string().max(4096), digest: z.string().max(80), size: z.number().int().nonnegative() }).strict(),
+        response: { 201: UploadState },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await registry.startUpload(req.params.slug, req.params.version, req.body)),
+  );
+
+  app.get(
+    '/uploads/:id',
+    { schema: { tags: ['registry'], summary: 'Where an upload stands', params: UploadParams, response: { 200: UploadState } } },
+    async (req, reply) => {
+      const s = await registry.uploadStatus(req.params.id);
+      reply.header('upload-offset', String(s.offset)).header('upload-length', String(s.size));
+      return s;
+    },
+  );
+
+  app.patch(
+    '/uploads/:id',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Append a chunk (Content-Type: application/offset+octet-stream, Upload-Offset: n)',
+        params: UploadParams,
+        headers: z.object({ 'upload-offset': z.coerce.number().int().nonnegative() }).passthrough(),
+        response: { 200: UploadState },
+      },
+    },
+    async (req, reply) => {
+      if (!req.body || typeof (req.body as Readable).pipe !== 'function') {
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the chunk as application/offset+octet-stream');
+      }
+      const s = await registry.appendChunk(req.params.id, req.headers['upload-offset'], req.body as Readable);
+      reply.header('upload-offset', String(s.offset));
+      return s;
+    },
+  );
+
+  app.post(
+    '/models/:slug/versions/:version/files/commit',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Make the finished uploads the version’s files, all at once',
+        params: VersionParams,
+        response: { 200: z.object({ items: z.array(VersionFile) }) },
+      },
+    },
+    async (req) => ({ items: await registry.commitFiles(req.params.slug, req.params.version) }),
+  );
+
+  app.get(
+    '/models/:slug/versions/:version/files',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'A version’s files',
+        params: VersionParams,
+        response: { 200: z.object({ items: z.array(VersionFile) }) },
+      },
+    },
+    async (req) => ({ items: await registry.listFiles(req.params.slug, req.params.version) }),
+  );
+
+  app.get(
+    '/registry/stats',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Bytes referenced by versions, bytes stored, and bytes saved by deduplication',
+        response: { 200: z.object({ referencedBytes: z.number(), storedBytes: z.number(), savedBytes: z.number() }) },
+      },
+    },
+    async () => registry.storageStats(),
+  );
+};

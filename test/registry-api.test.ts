@@ -1,0 +1,76 @@
+/** The file upload API through app.inject on PGlite: declare, chunk, resume, commit, list. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/api/app.js';
+import { createLogger } from '../src/core/logger.js';
+import { createTestServices } from './harness.js';
+
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+let app: FastifyInstance;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  const t = await createTestServices('pglite');
+  cleanup = t.cleanup;
+  app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
+  await app.inject({ method: 'POST', url: '/api/v1/models', payload: { slug: 'up', name: 'Up', ownerTeam: 'ml' } });
+  await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version: '0.1.0' } });
+});
+afterAll(async () => {
+  await app?.close();
+  await cleanup?.();
+});
+
+const patch = (id: string, offset: number, body: Buffer) =>
+  app.inject({
+    method: 'PATCH',
+    url: `/api/v1/uploads/${id}`,
+    headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
+    payload: body,
+  });
+
+describe('file uploads over HTTP', () => {
+  it('uploads a file in chunks, resumes after a lost response, and commits it', async () => {
+    const file = randomBytes(100_000);
+    const declared = await app.inject({
+      method: 'POST',
+      url: '/api/v1/models/up/versions/0.1.0/uploads',
+      payload: { path: 'weights/model.safetensors', digest: digestOf(file), size: file.length },
+    });
+    expect(declared.statusCode).toBe(201);
+    const { id } = declared.json();
+    expect((await patch(id, 0, file.subarray(0, 40_000))).json()).toMatchObject({ offset: 40_000, complete: false });
+    // a client that lost the answer sends the same chunk again: refused, and told where to go on
+    const again = await patch(id, 0, file.subarray(0, 40_000));
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.details).toEqual({ offset: 40_000 });
+    const status = await app.inject(`/api/v1/uploads/${id}`);
+    expect(status.headers['upload-offset']).toBe('40000');
+    expect((await patch(id, 40_000, file.subarray(40_000))).json()).toMatchObject({ offset: 100_000, complete: true });
+
+    expect((await app.inject('/api/v1/models/up/versions/0.1.0/files')).json().items).toEqual([]);
+    const committed = await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.1.0/files/commit' });
+    expect(committed.json().items).toEqual([
+      expect.objectContaining({ path: 'weights/model.safetensors', size: 100_000, digest: digestOf(file), format: 'safetensors' }),
+    ]);
+    expect((await app.inject('/api/v1/registry/stats')).json()).toMatchObject({ referencedBytes: 100_000, storedBytes: 100_000 });
+  });
+
+  it('answers bad uploads with stable codes', async () => {
+    const body = Buffer.from('0123456789');
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.1.0/uploads', payload: { path: '../../etc/x', digest: digestOf(body), size: 10 } });
+    expect(bad.json().error).toMatchObject({ code: 'INVALID_INPUT', details: { problems: [{ reason: 'TRAVERSAL' }] } });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/api/v1/models/up/versions/0.1.0/uploads',
+      payload: { path: 'x.bin', digest: digestOf(Buffer.from('other')), size: 10 },
+    });
+    const mismatch = await patch(wrong.json().id, 0, body);
+    expect([mismatch.statusCode, mismatch.json().error.code]).toEqual([422, 'DIGEST_MISMATCH']);
+    const json = await app.inject({ method: 'PATCH', url: `/api/v1/uploads/${wrong.json().id}`, headers: { 'upload-offset': '0' }, payload: { a: 1 } });
+    expect(json.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await app.inject('/api/v1/uploads/00000000-0000-0000-0000-000000000000')).statusCode).toBe(404);
+    expect((await app.inject('/api/v1/uploads/not-a-uuid')).statusCode).toBe(400);
+  });
+});
