@@ -15,7 +15,7 @@ beforeAll(async () => {
   cleanup = t.cleanup;
   app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
   await app.inject({ method: 'POST', url: '/api/v1/models', payload: { slug: 'up', name: 'Up', ownerTeam: 'ml' } });
-  await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version: '0.1.0' } });
+  for (const version of ['0.1.0', '0.2.0']) await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version } });
 });
 afterAll(async () => {
   await app?.close();
@@ -55,15 +55,30 @@ describe('file uploads over HTTP', () => {
       expect.objectContaining({ path: 'weights/model.safetensors', size: 100_000, digest: digestOf(file), format: 'safetensors' }),
     ]);
     expect((await app.inject('/api/v1/registry/stats')).json()).toMatchObject({ referencedBytes: 100_000, storedBytes: 100_000 });
+
+    const url = '/api/v1/models/up/versions/0.1.0/files/weights/model.safetensors';
+    const whole = await app.inject(url);
+    expect(whole.statusCode).toBe(200);
+    expect(digestOf(whole.rawPayload)).toBe(digestOf(file));
+    expect(whole.headers['x-content-digest']).toBe(digestOf(file));
+    const part = await app.inject({ url, headers: { range: 'bytes=100-199' } });
+    expect([part.statusCode, part.headers['content-range'], part.rawPayload.length]).toEqual([206, 'bytes 100-199/100000', 100]);
+    expect(part.rawPayload.equals(file.subarray(100, 200))).toBe(true);
+    const head = await app.inject({ method: 'HEAD', url });
+    expect([head.statusCode, head.headers['content-length'], head.rawPayload.length]).toEqual([200, '100000', 0]);
+    expect((await app.inject({ url, headers: { range: 'bytes=200000-' } })).json().error.code).toBe('INVALID_INPUT');
+    expect((await app.inject(`${url}.missing`)).statusCode).toBe(404);
+    await app.inject({ method: 'PATCH', url: '/api/v1/models/up/versions/0.1.0', payload: { lifecycle: 'retired' } });
+    expect((await app.inject(url)).json().error.code).toBe('LIFECYCLE_TRANSITION');
   });
 
   it('answers bad uploads with stable codes', async () => {
     const body = Buffer.from('0123456789');
-    const bad = await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.1.0/uploads', payload: { path: '../../etc/x', digest: digestOf(body), size: 10 } });
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.2.0/uploads', payload: { path: '../../etc/x', digest: digestOf(body), size: 10 } });
     expect(bad.json().error).toMatchObject({ code: 'INVALID_INPUT', details: { problems: [{ reason: 'TRAVERSAL' }] } });
     const wrong = await app.inject({
       method: 'POST',
-      url: '/api/v1/models/up/versions/0.1.0/uploads',
+      url: '/api/v1/models/up/versions/0.2.0/uploads',
       payload: { path: 'x.bin', digest: digestOf(Buffer.from('other')), size: 10 },
     });
     const mismatch = await patch(wrong.json().id, 0, body);

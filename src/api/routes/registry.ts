@@ -106,6 +106,36 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/models/:slug/versions/:version/files/*',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Download one file (supports Range and HEAD); retired versions are refused',
+        params: z.object({ slug: Slug, version: SemVer, '*': z.string().min(1).max(4096) }).strict(),
+      },
+    },
+    async (req, reply) => {
+      const range = parseRange(req.headers.range);
+      const { file, range: served, stream } = await registry.openFile(req.params.slug, req.params.version, req.params['*'], range);
+      reply
+        .header('etag', `"${file.digest.slice('sha256:'.length)}"`)
+        .header('x-content-digest', file.digest)
+        .header('accept-ranges', 'bytes')
+        .type('application/octet-stream');
+      if (served) {
+        reply
+          .code(206)
+          .header('content-range', `bytes ${served.start}-${served.end}/${file.size}`)
+          .header('content-length', String(served.end - served.start + 1));
+      } else {
+        reply.header('content-length', String(file.size));
+      }
+      // For HEAD, Fastify sends these headers and drops the body.
+      return reply.send(stream);
+    },
+  );
+
+  app.get(
     '/registry/stats',
     {
       schema: {
@@ -117,3 +147,12 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
     async () => registry.storageStats(),
   );
 };
+
+/** One `bytes=start-end` range (the form download clients send); other forms are refused. */
+function parseRange(header: string | undefined): { start: number; end?: number } | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (!m) throw new AppError('INVALID_INPUT', `unsupported Range header: ${header.slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
+  const start = Number(m[1]);
+  return m[2] ? { start, end: Number(m[2]) } : { start };
+}
