@@ -83,6 +83,25 @@ describe('garden CLI', () => {
     expect(JSON.parse(none.stdout)).toMatchObject({ total: 0, items: [], message: expect.stringMatching(/No model matches/) });
   });
 
+  it('pushes a model folder, skips bytes the server already has, and pulls it back verified', async () => {
+    const { mkdirSync, readFileSync, writeFileSync: write } = await import('node:fs');
+    const src = path.join(dir, 'model');
+    mkdirSync(path.join(src, 'onnx'), { recursive: true });
+    write(path.join(src, 'config.json'), '{"architectures":["BertForTokenClassification"]}');
+    write(path.join(src, 'onnx', 'model.onnx'), Buffer.alloc(300_000, 7));
+    const pushed = await garden('push', src, '--model', 'bert-ner-japanese', '--version', '1.3.0', '--json');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(JSON.parse(pushed.stdout).files.map((f: { path: string }) => f.path)).toEqual(['config.json', 'onnx/model.onnx']);
+    const again = await garden('push', src, '--model', 'bert-ner-japanese', '--version', '1.4.0');
+    expect(again.stdout).toMatch(/300\d{3} bytes were already stored/);
+    const out = path.join(dir, 'pulled');
+    const pulled = await garden('pull', 'bert-ner-japanese@1.3.0', out);
+    expect(pulled.stdout).toMatch(/2 files verified/);
+    expect(readFileSync(path.join(out, 'onnx', 'model.onnx')).equals(Buffer.alloc(300_000, 7))).toBe(true);
+    const missing = await garden('push', path.join(dir, 'nope'), '--model', 'bert-ner-japanese', '--version', '1.5.0');
+    expect(missing.code).toBe(1);
+  });
+
   it('explains an unreachable server', async () => {
     const r = await garden('models', 'list', '--url', 'http://127.0.0.1:9');
     expect(r.code).toBe(1);

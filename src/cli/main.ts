@@ -5,6 +5,7 @@ import { ConfigError, loadClientConfig, loadConfig } from '../core/config.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 import { ApiError, createClient } from './client.js';
 import { count, gb, table } from './format.js';
+import { createTransfer } from './transfer.js';
 import type { ImportReportT, ModelDetailT, ModelSummaryT } from '../catalog/index.js';
 
 type Out = { json?: boolean; url?: string; token?: string };
@@ -15,8 +16,12 @@ function print(data: unknown, opts: Out, human: () => string): void {
   process.stdout.write(opts.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
 }
 
+function clientConfig(opts: Out) {
+  return loadClientConfig(process.env, { ...(opts.url ? { url: opts.url } : {}), ...(opts.token ? { token: opts.token } : {}) });
+}
+
 function client(opts: Out) {
-  return createClient(loadClientConfig(process.env, { ...(opts.url ? { url: opts.url } : {}), ...(opts.token ? { token: opts.token } : {}) }));
+  return createClient(clientConfig(opts));
 }
 
 function summaryRows(items: ModelSummaryT[]) {
@@ -72,7 +77,9 @@ export function buildCli(): Command {
   const program = new Command('garden')
     .description('Model Garden: the on-premises catalog of approved AI models')
     .version(PRODUCT_VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // options after a subcommand are its own: `garden push . --version 2.1.0` is not the CLI's --version
+    .enablePositionalOptions();
 
   program
     .command('serve')
@@ -152,6 +159,30 @@ export function buildCli(): Command {
           ? `${understood}${msg}${table(SUMMARY_HEADERS, summaryRows(r.items))}\n\n${r.items.length} of ${r.total} models`
           : `${understood}${msg}`.trimEnd();
       });
+    });
+  withServerOptions(program.command('push <folder>'))
+    .description('upload a model folder (or one file) into a draft version; resumes where an earlier run stopped')
+    .requiredOption('--model <slug>', 'catalog model slug')
+    .requiredOption('--version <semver>', 'version to create or add files to (a draft)')
+    .action(async (folder: string, o: Out & { model: string; version: string }) => {
+      const t = createTransfer(clientConfig(o));
+      const r = await t.push(folder, o.model, o.version, (s) => process.stderr.write(`${s}\n`));
+      print(r, o, () =>
+        [
+          table(['PATH', 'SIZE', 'SHA256'], r.files.map((f) => [f.path, f.size, f.digest.slice(7, 23)])),
+          '',
+          `${r.files.length} files in ${o.model}@${o.version}${r.deduplicatedBytes ? `; ${r.deduplicatedBytes} bytes were already stored and not sent again` : ''}`,
+        ].join('\n'),
+      );
+    });
+
+  withServerOptions(program.command('pull <ref> <folder>'))
+    .description('download every file of slug@version into a folder and verify each sha256')
+    .action(async (ref: string, folder: string, o: Out) => {
+      const at = ref.lastIndexOf('@');
+      if (at <= 0) throw new ApiError(0, 'INVALID_INPUT', 'name the version: garden pull slug@1.2.0 ./dir');
+      const files = await createTransfer(clientConfig(o)).pull(ref.slice(0, at), ref.slice(at + 1), folder);
+      print({ files }, o, () => `${files.length} files verified in ${folder}`);
     });
   return program;
 }

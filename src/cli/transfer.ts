@@ -1,0 +1,181 @@
+/**
+ * `garden push` and `garden pull`: model folders to and from a server, resumable, verified.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ClientConfig } from '../core/config.js';
+import { ApiError } from './client.js';
+
+const CHUNK_BYTES = 16 * 1024 * 1024;
+
+export interface LocalFile {
+  path: string;
+  abs: string;
+  size: number;
+  digest: string;
+}
+
+/** Lists a model folder (or one file): regular files only; symlinks are refused, not followed. */
+export async function listModelFiles(root: string): Promise<Omit<LocalFile, 'digest'>[]> {
+  const top = await lstat(root);
+  if (top.isFile()) return [{ path: path.basename(root), abs: path.resolve(root), size: top.size }];
+  if (!top.isDirectory()) throw new ApiError(0, 'INVALID_INPUT', `${root} is neither a folder nor a file`);
+  const out: Omit<LocalFile, 'digest'>[] = [];
+  const walk = async (dir: string) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      const rel = path.relative(root, abs).split(path.sep).join('/');
+      if (e.name === '.git' || e.name === '.cache') continue;
+      if (e.isSymbolicLink()) throw new ApiError(0, 'INVALID_INPUT', `${rel} is a symbolic link; copy the file it points to instead`);
+      if (e.isDirectory()) await walk(abs);
+      else if (e.isFile()) out.push({ path: rel, abs, size: (await stat(abs)).size });
+    }
+  };
+  await walk(root);
+  if (out.length === 0) throw new ApiError(0, 'INVALID_INPUT', `${root} holds no files`);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export async function sha256File(abs: string, onBytes?: (n: number) => void): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(abs, { highWaterMark: 4 << 20 })) {
+    hash.update(chunk as Buffer);
+    onBytes?.((chunk as Buffer).length);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** A one-line progress display on stderr: bytes, rate, time left. Quiet when not a terminal. */
+export function progress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr) {
+  const start = Date.now();
+  let done = 0;
+  let last = 0;
+  const fmt = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
+  const draw = (final = false) => {
+    const secs = Math.max((Date.now() - start) / 1000, 0.001);
+    const rate = done / secs;
+    const left = rate > 0 ? (total - done) / rate : 0;
+    const line = `${label} ${fmt(done)} / ${fmt(total)}  ${fmt(rate)}/s  ${final ? `done in ${secs.toFixed(1)} s` : `${Math.ceil(left)} s left`}`;
+    if (stream.isTTY) stream.write(`\r${line.padEnd(78)}${final ? '\n' : ''}`);
+    else if (final) stream.write(`${line}\n`);
+  };
+  return {
+    add(n: number) {
+      done += n;
+      if (Date.now() - last > 200) {
+        last = Date.now();
+        draw();
+      }
+    },
+    finish: () => draw(true),
+  };
+}
+
+type Request = (method: string, url: string, init?: { body?: unknown; headers?: Record<string, string>; duplex?: 'half' }) => Promise<Response>;
+
+export function createTransfer(config: ClientConfig) {
+  const request: Request = async (method, url, init = {}) => {
+    const headers: Record<string, string> = { accept: 'application/json', ...(init.headers ?? {}) };
+    if (config.token) headers.authorization = `Bearer ${config.token}`;
+    try {
+      return await fetch(`${config.url}${url}`, { method, ...init, headers } as RequestInit);
+    } catch (err) {
+      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url}: ${(err as Error).message}`);
+    }
+  };
+  const json = async <T>(res: Response): Promise<T> => {
+    const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; details?: unknown } };
+    if (!res.ok) throw new ApiError(res.status, body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? res.statusText, body.error?.details);
+    return body as T;
+  };
+
+  /** Uploads a folder into a draft version (created when missing), resuming unfinished files. */
+  async function push(dir: string, slug: string, version: string, log: (s: string) => void) {
+    const listed = await listModelFiles(dir);
+    const total = listed.reduce((s, f) => s + f.size, 0);
+    const hashing = progress('hashing ', total);
+    const files: LocalFile[] = [];
+    for (const f of listed) files.push({ ...f, digest: await sha256File(f.abs, (n) => hashing.add(n)) });
+    hashing.finish();
+
+    const v = await request('GET', `/api/v1/models/${slug}/versions/${version}`);
+    if (v.status === 404) {
+      await json(await request('POST', `/api/v1/models/${slug}/versions`, { body: JSON.stringify({ version }), headers: { 'content-type': 'application/json' } }));
+      log(`created draft ${slug}@${version}`);
+    } else await json(v);
+
+    const bar = progress('uploading', total);
+    let skipped = 0;
+    for (const f of files) {
+      type State = { id: string; offset: number; complete: boolean; deduplicated: boolean };
+      let s = await json<State>(
+        await request('POST', `/api/v1/models/${slug}/versions/${version}/uploads`, {
+          body: JSON.stringify({ path: f.path, digest: f.digest, size: f.size }),
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+      if (s.deduplicated) skipped += f.size;
+      bar.add(s.offset);
+      while (!s.complete) {
+        const end = Math.min(s.offset + CHUNK_BYTES, f.size) - 1;
+        const body = f.size === 0 ? Readable.from([]) : createReadStream(f.abs, { start: s.offset, end, highWaterMark: 1 << 20 });
+        const counted = body.pipe(new Transform({ transform: (c: Buffer, _e, done) => (bar.add(c.length), done(null, c)) }));
+        s = await json<State>(
+          await request('PATCH', `/api/v1/uploads/${s.id}`, {
+            body: Readable.toWeb(counted),
+            duplex: 'half',
+            headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(s.offset) },
+          }),
+        );
+      }
+    }
+    bar.finish();
+    const committed = await json<{ items: { path: string; size: number; digest: string }[] }>(
+      await request('POST', `/api/v1/models/${slug}/versions/${version}/files/commit`),
+    );
+    return { files: committed.items, deduplicatedBytes: skipped, totalBytes: total };
+  }
+
+  /** Downloads every file of a version into `dir`, verifying each sha256; files already there and intact are kept. */
+  async function pull(slug: string, version: string, dir: string) {
+    const { items } = await json<{ items: { path: string; size: number; digest: string }[] }>(
+      await request('GET', `/api/v1/models/${slug}/versions/${version}/files`),
+    );
+    const bar = progress('downloading', items.reduce((s, f) => s + f.size, 0));
+    for (const f of items) {
+      const target = path.join(dir, ...f.path.split('/'));
+      if (!target.startsWith(path.resolve(dir) + path.sep) && path.resolve(target) !== path.resolve(dir)) {
+        throw new ApiError(0, 'INVALID_INPUT', `refusing to write outside ${dir}: ${f.path}`);
+      }
+      const have = await stat(target).catch(() => null);
+      if (have?.size === f.size && (await sha256File(target)) === f.digest) {
+        bar.add(f.size);
+        continue;
+      }
+      await mkdir(path.dirname(target), { recursive: true });
+      const res = await request('GET', `/api/v1/models/${slug}/versions/${version}/files/${f.path.split('/').map(encodeURIComponent).join('/')}`);
+      if (!res.ok || !res.body) await json(res);
+      const temp = `${target}.part`;
+      const hash = createHash('sha256');
+      await pipeline(
+        Readable.fromWeb(res.body as never),
+        new Transform({ transform: (c: Buffer, _e, done) => (hash.update(c), bar.add(c.length), done(null, c)) }),
+        createWriteStream(temp),
+      );
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== f.digest) {
+        await rm(temp, { force: true });
+        throw new ApiError(0, 'DIGEST_MISMATCH', `${f.path}: downloaded bytes have digest ${got}, expected ${f.digest}`);
+      }
+      await rename(temp, target);
+    }
+    bar.finish();
+    return items;
+  }
+
+  return { push, pull };
+}
