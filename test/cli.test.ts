@@ -92,6 +92,11 @@ describe('garden CLI', () => {
     const pushed = await garden('push', src, '--model', 'bert-ner-japanese', '--version', '1.3.0', '--json');
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(JSON.parse(pushed.stdout).files.map((f: { path: string }) => f.path)).toEqual(['config.json', 'onnx/model.onnx']);
+    expect(JSON.parse(pushed.stdout).prefilled).toContain('architecture');
+    const draft = (await (await fetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.3.0`)).json()) as { architecture: string; lifecycle: string };
+    expect(draft).toMatchObject({ architecture: 'BertForTokenClassification', lifecycle: 'draft' });
+    const inspected = await garden('inspect', src, '--json');
+    expect(JSON.parse(inspected.stdout).fields.architecture).toBe('BertForTokenClassification');
     const again = await garden('push', src, '--model', 'bert-ner-japanese', '--version', '1.4.0');
     expect(again.stdout).toMatch(/300\d{3} bytes were already stored/);
     const out = path.join(dir, 'pulled');

@@ -172,8 +172,34 @@ export function buildCli(): Command {
           table(['PATH', 'SIZE', 'SHA256'], r.files.map((f) => [f.path, f.size, f.digest.slice(7, 23)])),
           '',
           `${r.files.length} files in ${o.model}@${o.version}${r.deduplicatedBytes ? `; ${r.deduplicatedBytes} bytes were already stored and not sent again` : ''}`,
+          r.prefilled.length ? `model card pre-filled from the files: ${r.prefilled.join(', ')} (review and edit before submitting)` : '',
         ].join('\n'),
       );
+    });
+
+  program
+    .command('inspect <path>')
+    .description('show what a model folder or .gguf file says about itself (headers only) and the hardware it needs')
+    .option('--json', 'print JSON')
+    .action(async (p: string, o: { json?: boolean }) => {
+      const { extractFromFile, extractFromFolder } = await import('../registry/extract/extract.js');
+      const { lstat } = await import('node:fs/promises');
+      const x = (await lstat(p)).isFile() ? await extractFromFile(p) : await extractFromFolder(p);
+      print(x, o, () => {
+        const f = x.fields;
+        const lines = [
+          `layout ${x.details.layout} · ${f.architecture ?? 'unknown architecture'} · ${count(f.parameters)} parameters · context ${f.contextLength ?? '–'}`,
+          `formats ${f.compatibility?.formats.join(', ') || '–'} · frameworks ${f.compatibility?.frameworks.join(', ') || '–'} · quantizations ${f.compatibility?.quantizations.join(', ') || '–'}`,
+        ];
+        if (f.hardware) {
+          lines.push('', table(['QUANTIZATION', 'MIN GPU MEMORY'], Object.entries(f.hardware.minGpuMemoryGb).map(([q, v]) => [q, v === null || v === undefined ? 'n/a' : gb(v)])));
+          lines.push(`CPU inference ${f.hardware.cpuInference ? 'yes' : 'no'} · RAM to load ${gb(f.hardware.ramGb) || '–'}`);
+        }
+        if (f.license || f.languages?.length) lines.push(`licence ${f.license ?? '–'} · languages ${f.languages?.join(', ') || '–'}`);
+        if (f.baseModel) lines.push(`base model ${f.baseModel.ref} (${f.baseModel.relation})`);
+        for (const n of x.notes) lines.push(`note: ${n}`);
+        return lines.join('\n');
+      });
     });
 
   withServerOptions(program.command('pull <ref> <folder>'))

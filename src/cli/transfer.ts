@@ -9,8 +9,43 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../core/config.js';
 import { ApiError } from './client.js';
+import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
+
+const VERSION_KEYS = ['architecture', 'parameters', 'contextLength', 'languages', 'license', 'benchmarks', 'card', 'hardware', 'compatibility'] as const;
+const isEmpty = (v: unknown): boolean =>
+  v === null ||
+  v === undefined ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(isEmpty));
+
+/** The extracted version fields whose current value is empty (per sub-field for card and hardware). */
+export function emptyFieldsPatch(current: Record<string, unknown>, extracted: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const key of VERSION_KEYS) {
+    const value = extracted[key];
+    if (isEmpty(value)) continue;
+    const now = current[key];
+    if (key === 'card' || key === 'hardware' || key === 'compatibility') {
+      const merged: Record<string, unknown> = { ...((now as Record<string, unknown>) ?? {}) };
+      let changed = false;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (isEmpty(merged[k]) && !isEmpty(v)) {
+          merged[k] = v;
+          changed = true;
+        }
+      }
+      // the API returns derived fields the input does not take
+      delete merged.smallestGpuMemoryGb;
+      if (changed) patch[key] = merged;
+    } else if (isEmpty(now)) {
+      patch[key] = value;
+    }
+  }
+  return patch;
+}
 
 export interface LocalFile {
   path: string;
@@ -137,7 +172,36 @@ export function createTransfer(config: ClientConfig) {
     const committed = await json<{ items: { path: string; size: number; digest: string }[] }>(
       await request('POST', `/api/v1/models/${slug}/versions/${version}/files/commit`),
     );
-    return { files: committed.items, deduplicatedBytes: skipped, totalBytes: total };
+    const card = await prefillCard(dir, slug, version, log);
+    return { files: committed.items, deduplicatedBytes: skipped, totalBytes: total, prefilled: card };
+  }
+
+  /**
+   * Reads the model card out of the files (headers only) and writes it into the draft's empty
+   * fields; what the owner already wrote is kept. Returns the names of the fields it filled.
+   */
+  async function prefillCard(dir: string, slug: string, version: string, log: (s: string) => void): Promise<string[]> {
+    let extraction: Extraction;
+    try {
+      extraction = (await lstat(dir)).isFile() ? await extractFromFile(dir) : await extractFromFolder(dir);
+    } catch (err) {
+      log(`model card not pre-filled: ${(err as Error).message}`);
+      return [];
+    }
+    for (const n of extraction.notes) log(`note: ${n}`);
+    const current = await json<Record<string, unknown>>(await request('GET', `/api/v1/models/${slug}/versions/${version}`));
+    const patch = emptyFieldsPatch(current, extraction.fields as Record<string, unknown>);
+    if (Object.keys(patch).length === 0) return [];
+    const res = await request('PATCH', `/api/v1/models/${slug}/versions/${version}`, {
+      body: JSON.stringify(patch),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (!res.ok) {
+      const e = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+      log(`model card not pre-filled: ${e.error?.message ?? res.statusText}`);
+      return [];
+    }
+    return Object.keys(patch);
   }
 
   /** Downloads every file of a version into `dir`, verifying each sha256; files already there and intact are kept. */
