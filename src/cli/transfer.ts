@@ -19,7 +19,7 @@ const isEmpty = (v: unknown): boolean =>
   v === undefined ||
   v === '' ||
   (Array.isArray(v) && v.length === 0) ||
-  (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(isEmpty));
+  (typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isEmpty));
 
 /** The extracted version fields whose current value is empty (per sub-field for card and hardware). */
 export function emptyFieldsPatch(current: Record<string, unknown>, extracted: Record<string, unknown>): Record<string, unknown> {
