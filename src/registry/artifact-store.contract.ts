@@ -81,7 +81,7 @@ export function artifactStoreContract(name: string, make: () => Promise<{ store:
 
     it('rejects something that is not a digest', async () => {
       const { store } = await make();
-      await expect(store.head('sha256:../../etc/passwd' as Digest)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await expect(store.head('sha256:../../etc/passwd')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     });
   });
 }
