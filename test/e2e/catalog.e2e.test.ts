@@ -15,6 +15,9 @@ import { parseImportText, runImport } from '../../src/catalog/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { ROOT } from '../../src/core/paths.js';
 import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { VersionFields } from '../../src/catalog/index.js';
 import { CHROMIUM_PATH, hasChromium, missingService } from '../services.js';
 
 const WEB_SRC = path.join(ROOT, 'src', 'web');
@@ -63,6 +66,13 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     const services = await createServices(testDb.database, { dataDir: tempDataDir() });
     const report = await runImport(testDb.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
     expect(report.failed).toBe(0);
+    // A draft version with one uploaded file, for the Files tab.
+    await services.catalog.createVersion('bert-ner-japanese', VersionFields.parse({ version: '1.3.0' }));
+    const config = Buffer.from('{"architectures":["BertForTokenClassification"]}');
+    const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const up = await services.registry.startUpload('bert-ner-japanese', '1.3.0', { path: 'config.json', digest, size: config.length });
+    await services.registry.appendChunk(up.id, 0, Readable.from([config]));
+    await services.registry.commitFiles('bert-ner-japanese', '1.3.0');
     app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     base = address.replace('0.0.0.0', '127.0.0.1');
@@ -203,6 +213,17 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     await page.goto(`${base}/models/llama-3.1-8b-instruct?tab=hardware`);
     await page.getByRole('heading', { level: 1, name: 'Llama 3.1 8B Instruct' }).waitFor();
     await page.getByRole('table', { name: 'Minimum GPU memory by quantization' }).waitFor();
+  });
+
+  it('lists a version’s files with a working download link', async () => {
+    await page.goto(`${base}/models/bert-ner-japanese?version=1.3.0&tab=files`);
+    const row = page.locator('[data-file="config.json"]');
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/config\.json.*config.*B/);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-files.png') });
+    const href = await row.getByRole('link', { name: 'config.json' }).getAttribute('href');
+    const res = await page.request.get(`${base}${href}`);
+    expect(await res.text()).toContain('BertForTokenClassification');
   });
 
   it('shows a friendly page for a model that does not exist', async () => {

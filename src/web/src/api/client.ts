@@ -62,3 +62,16 @@ export function searchModels(params: URLSearchParams, signal?: AbortSignal): Pro
 export function getModel(slug: string, signal?: AbortSignal): Promise<ModelDetail> {
   return getJson<ModelDetail>(`/models/${encodeURIComponent(slug)}`, signal);
 }
+
+export interface VersionFile {
+  path: string;
+  digest: string;
+  size: number;
+  format: string;
+  location: string;
+}
+
+/** GET /models/:slug/versions/:version/files: the committed files of a version. */
+export function getVersionFiles(slug: string, version: string, signal?: AbortSignal): Promise<{ items: VersionFile[] }> {
+  return getJson<{ items: VersionFile[] }>(`/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}/files`, signal);
+}

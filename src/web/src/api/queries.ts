@@ -1,6 +1,6 @@
 /** React Query hooks over the API client. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { getModel, isApiError, searchModels } from './client';
+import { getModel, getVersionFiles, isApiError, searchModels } from './client';
 
 /** Client errors (4xx) are answers, not glitches: retrying them only delays the message. */
 export function retryTransient(count: number, err: unknown): boolean {
@@ -23,6 +23,15 @@ export function useModel(slug: string) {
   return useQuery({
     queryKey: ['model', slug],
     queryFn: ({ signal }) => getModel(slug, signal),
+    staleTime: 30_000,
+    retry: retryTransient,
+  });
+}
+
+export function useVersionFiles(slug: string, version: string) {
+  return useQuery({
+    queryKey: ['files', slug, version],
+    queryFn: ({ signal }) => getVersionFiles(slug, version, signal),
     staleTime: 30_000,
     retry: retryTransient,
   });

@@ -12,6 +12,7 @@ import { newestFirst } from '../lib/refs';
 import { BenchmarksTab } from './benchmarks-tab';
 import { CompatibilityTab } from './compatibility-tab';
 import { DeprecationBanner } from './deprecation-banner';
+import { FilesTab } from './files-tab';
 import { HardwareTab } from './hardware-tab';
 import { LineageTab } from './lineage-tab';
 import { ModelHeader } from './model-header';
@@ -19,7 +20,7 @@ import { ModelPageSkeleton } from './model-page-skeleton';
 import { OverviewTab } from './overview-tab';
 import { VersionsTab } from './versions-tab';
 
-const TABS = ['overview', 'hardware', 'benchmarks', 'compatibility', 'lineage', 'versions'] as const;
+const TABS = ['overview', 'hardware', 'benchmarks', 'compatibility', 'files', 'lineage', 'versions'] as const;
 type Tab = (typeof TABS)[number];
 
 export function ModelPage() {
@@ -88,6 +89,7 @@ function ModelView({ model }: { model: ModelDetail }) {
                 <Tabs.Tab value="hardware">Hardware</Tabs.Tab>
                 <Tabs.Tab value="benchmarks">Benchmarks ({selected.benchmarks.length})</Tabs.Tab>
                 <Tabs.Tab value="compatibility">Compatibility</Tabs.Tab>
+                <Tabs.Tab value="files">Files</Tabs.Tab>
                 <Tabs.Tab value="lineage">Lineage</Tabs.Tab>
                 <Tabs.Tab value="versions">Versions ({versions.length})</Tabs.Tab>
               </Tabs.List>
@@ -102,6 +104,9 @@ function ModelView({ model }: { model: ModelDetail }) {
               </Tabs.Panel>
               <Tabs.Panel value="compatibility">
                 <CompatibilityTab version={selected} />
+              </Tabs.Panel>
+              <Tabs.Panel value="files">
+                <FilesTab slug={model.slug} version={selected.version} />
               </Tabs.Panel>
               <Tabs.Panel value="lineage">
                 <LineageTab model={model} />
