@@ -35,11 +35,25 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
     { url, database: database.kind, schemaVersion: await database.schemaVersion(), startupMs: Date.now() - started },
     'Model Garden ready',
   );
+  // Housekeeping until the job queue arrives: abandoned uploads and unreferenced blobs.
+  const housekeeping = setInterval(() => {
+    void (async () => {
+      try {
+        const reaped = await services.registry.reapExpiredUploads();
+        const gc = await services.registry.collectGarbage();
+        if (reaped || gc.blobs) logger.info({ reaped, collected: gc }, 'registry housekeeping');
+      } catch (err) {
+        logger.error({ err }, 'registry housekeeping failed');
+      }
+    })();
+  }, 10 * 60 * 1000);
+  housekeeping.unref();
   return {
     app,
     services,
     url,
     close: async () => {
+      clearInterval(housekeeping);
       await app.close();
       await database.close();
     },

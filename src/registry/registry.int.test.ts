@@ -18,7 +18,7 @@ describe.each(dbKinds())('registry on %s', (kind) => {
   let services: Services;
   let cleanup: () => Promise<void>;
   let registry: RegistryService;
-  let clock = new Date('2026-11-29T10:00:00Z');
+  let clock = new Date();
   const weights = randomBytes(256 * 1024);
   const config = Buffer.from('{"architectures":["LlamaForCausalLM"]}');
 
@@ -34,7 +34,7 @@ describe.each(dbKinds())('registry on %s', (kind) => {
       now: () => clock,
     });
     await services.catalog.createModel(ModelFields.parse({ slug: 'pushed', name: 'Pushed', ownerTeam: 'ml' }));
-    for (const v of ['1.0.0', '1.1.0', '2.0.0']) await services.catalog.createVersion('pushed', VersionFields.parse({ version: v }));
+    for (const v of ['1.0.0', '1.1.0', '2.0.0', '3.0.0']) await services.catalog.createVersion('pushed', VersionFields.parse({ version: v }));
   });
   afterAll(async () => cleanup?.());
 
@@ -87,6 +87,31 @@ describe.each(dbKinds())('registry on %s', (kind) => {
     await expect(registry.startUpload('pushed', '1.1.0', { path: 'x', digest: digestOf(config), size: config.length })).rejects.toMatchObject({
       code: 'LIFECYCLE_TRANSITION',
     });
+  });
+
+  it('collects only blobs that nothing references, and keeps every committed file downloadable', async () => {
+    const first = Buffer.from('first draft of a tokenizer');
+    const second = Buffer.from('second draft of a tokenizer');
+    for (const body of [first, second]) {
+      const u = await registry.startUpload('pushed', '3.0.0', { path: 'tokenizer.json', digest: digestOf(body), size: body.length });
+      await registry.appendChunk(u.id, 0, chunk(body));
+      await registry.commitFiles('pushed', '3.0.0');
+    }
+    // the first tokenizer was replaced: nothing references it any more
+    clock = new Date(Date.now() + 60_000);
+    expect(await registry.collectGarbage(120_000)).toEqual({ blobs: 0, bytes: 0 }); // still in its grace period
+    const gc = await registry.collectGarbage(0);
+    expect(gc).toEqual({ blobs: 1, bytes: first.length });
+    expect(await registry.collectGarbage(0)).toEqual({ blobs: 0, bytes: 0 });
+    for (const [version, file] of [['1.0.0', 'model.safetensors'], ['1.1.0', 'model.safetensors'], ['3.0.0', 'tokenizer.json']] as const) {
+      const { stream, file: f } = await registry.openFile('pushed', version, file);
+      const bytes = Buffer.concat(await stream.toArray());
+      expect(digestOf(bytes)).toBe(f.digest);
+    }
+    // uploading the collected bytes again works: they are simply stored again
+    const u = await registry.startUpload('pushed', '3.0.0', { path: 'old-tokenizer.json', digest: digestOf(first), size: first.length });
+    expect(u.deduplicated).toBe(false);
+    expect(await registry.appendChunk(u.id, 0, chunk(first))).toMatchObject({ complete: true });
   });
 
   it('reaps uploads abandoned past their lifetime', async () => {

@@ -14,6 +14,9 @@ import type { UploadStaging } from './staging.js';
 
 const { blobs, versionFiles, uploads } = schema;
 
+/** Advisory lock key shared by uploads (shared mode) and blob garbage collection (exclusive). */
+const GC_LOCK = 7_470_000_001;
+
 export interface RegistryDeps {
   db: Db;
   store: ArtifactStore;
@@ -87,8 +90,12 @@ export function createRegistryService(deps: RegistryDeps) {
     }
     const v = await draftVersion(slug, version);
     const digest = file.digest as Digest;
-    const known = (await store.head(digest))?.size === file.size;
     return db.transaction(async (tx) => {
+      // Shared with other uploads, exclusive with garbage collection: a blob found here cannot be
+      // collected before this upload (which then references it) commits.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(${GC_LOCK})`);
+      const [blob] = await tx.select().from(blobs).where(eq(blobs.digest, digest));
+      const known = blob?.size === file.size && (await store.head(digest))?.size === file.size;
       const [existing] = await tx
         .select()
         .from(uploads)
@@ -234,6 +241,31 @@ export function createRegistryService(deps: RegistryDeps) {
     return { referencedBytes: referenced, storedBytes: stored, savedBytes: referenced - stored };
   }
 
+  /**
+   * Deletes blobs that no version file and no upload references, once they are older than
+   * `graceMs`. Rows and bytes go in one transaction under the exclusive lock, so no upload can
+   * start deduplicating against a blob while it is being removed (uploads take the lock shared).
+   * A crash midway rolls the rows back: at worst an unreferenced row whose bytes are gone, which
+   * the next upload of that digest repairs (deduplication checks the bytes too).
+   */
+  async function collectGarbage(graceMs = 60 * 60 * 1000): Promise<{ blobs: number; bytes: number }> {
+    const cutoff = new Date(now().getTime() - graceMs);
+    const doomed = await db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${GC_LOCK})`);
+      const rows = await queryRows<{ digest: string; size: number }>(
+        tx,
+        sql`DELETE FROM blobs b
+             WHERE b.created_at < ${cutoff.toISOString()}::timestamptz
+               AND NOT EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)
+               AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.digest = b.digest)
+           RETURNING b.digest, b.size::float8 AS size`,
+      );
+      for (const d of rows) await store.delete(d.digest as Digest);
+      return rows;
+    });
+    return { blobs: doomed.length, bytes: doomed.reduce((s, d) => s + Number(d.size), 0) };
+  }
+
   /** Removes uploads whose client went away (rows and staged bytes). Returns how many. */
   async function reapExpiredUploads(): Promise<number> {
     const gone = await db.delete(uploads).where(lt(uploads.expiresAt, now())).returning({ id: uploads.id });
@@ -243,7 +275,7 @@ export function createRegistryService(deps: RegistryDeps) {
     return gone.length;
   }
 
-  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, storageStats, reapExpiredUploads };
+  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, storageStats, reapExpiredUploads, collectGarbage };
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;
