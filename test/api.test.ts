@@ -176,7 +176,14 @@ describe('import', () => {
 describe('robustness', () => {
   it('never answers 5xx to hostile content', async () => {
     const nasty: unknown[] = [null, 0, -1, 1e308, 'x', '', [], {}, { __proto__: { a: 1 } }, '\u0000', '😀'.repeat(300), [[[[[]]]]], { slug: {} }, true];
-    const urls = ['/api/v1/models', '/api/v1/models/api-made/versions', '/api/v1/import', '/api/v1/models/api-made'];
+    const urls = [
+      '/api/v1/models',
+      '/api/v1/models/api-made/versions',
+      '/api/v1/import',
+      '/api/v1/models/api-made',
+      '/api/v1/models/api-made/versions/1.0.0-rc.1/uploads',
+      '/api/v1/models/api-made/versions/1.0.0-rc.1/files/commit',
+    ];
     for (const url of urls) {
       for (const payload of nasty) {
         const method = url === '/api/v1/models/api-made' ? 'PATCH' : 'POST';
