@@ -16,6 +16,7 @@ import { WEB_DIST_DIR } from '../core/paths.js';
 import { installErrorHandler, routeNotFound } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { hfRoutes } from './routes/hf.js';
 import { registryRoutes } from './routes/registry.js';
 import { searchRoutes } from './routes/search.js';
 import { healthRoutes, statusRoutes } from './routes/system.js';
@@ -90,6 +91,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+
+  await app.register(hfRoutes, { prefix: '/hf' });
 
   const webDir = opts.webDir ?? WEB_DIST_DIR;
   const serveWeb = existsSync(webDir);
