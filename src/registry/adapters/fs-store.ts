@@ -4,6 +4,7 @@
  * reader never sees a partial blob and a crash leaves at most a temp file, swept on start.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -48,8 +49,8 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
     const final = blobPath(digest);
     const temp = path.join(tmp, `${randomUUID()}.part`);
     const verifier = new VerifyingStream(digest, size);
+    const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
     try {
-      const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
       await pipeline(body, verifier, out);
       verifier.verify();
       const fh = await open(temp, 'r+');
@@ -64,6 +65,9 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
       await rename(temp, final);
       await fsyncDir(path.dirname(final));
     } catch (err) {
+      // The write stream opens its file lazily: wait until it is closed, or the file could appear
+      // after the unlink below and stay behind.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       if (isAppError(err)) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
