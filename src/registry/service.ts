@@ -206,7 +206,7 @@ export function createRegistryService(deps: RegistryDeps) {
    * Opens one file of a version for download (optionally a byte range). Retired versions are not
    * served: their files stay stored for audit but nobody can pull them any more.
    */
-  async function openFile(slug: string, version: string, filePath: string, range?: { start: number; end?: number }) {
+  async function openFile(slug: string, version: string, filePath: string, range?: { start: number; end: number }) {
     const v = await resolveVersion(db, slug, version);
     if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
     if (v.lifecycle === 'retired') {
@@ -217,16 +217,16 @@ export function createRegistryService(deps: RegistryDeps) {
       .from(versionFiles)
       .where(and(eq(versionFiles.versionId, v.id), eq(versionFiles.path, filePath)));
     if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
-    let byteRange: { start: number; end: number } | undefined;
-    if (range) {
-      const end = Math.min(range.end ?? f.size - 1, f.size - 1);
-      if (range.start > end || range.start >= f.size) {
-        throw new AppError('INVALID_INPUT', `range ${range.start}-${range.end ?? ''} is outside the file's ${f.size} bytes`, { size: f.size, reason: 'RANGE_NOT_SATISFIABLE' });
-      }
-      byteRange = { start: range.start, end };
-    }
-    const stream = await store.get(f.digest as Digest, byteRange);
-    return { file: { path: f.path, digest: f.digest, size: f.size }, range: byteRange, stream };
+    const stream = await store.get(f.digest as Digest, range);
+    return { file: { path: f.path, digest: f.digest, size: f.size }, range, stream };
+  }
+
+  /** The size of one file of a version (to interpret a Range header before opening it). */
+  async function fileSize(slug: string, version: string, filePath: string): Promise<number> {
+    const files = await listFiles(slug, version);
+    const f = files.find((x) => x.path === filePath);
+    if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
+    return f.size;
   }
 
   /** Bytes the catalog would hold without deduplication, and what it holds. */
@@ -275,7 +275,7 @@ export function createRegistryService(deps: RegistryDeps) {
     return gone.length;
   }
 
-  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, storageStats, reapExpiredUploads, collectGarbage };
+  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, fileSize, storageStats, reapExpiredUploads, collectGarbage };
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;

@@ -6,26 +6,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHfView, HfError } from '../../registry/hf.js';
 import { toAppError } from '../error-handler.js';
+import { parseRange } from '../http-range.js';
 import { HTTP_STATUS } from '../error-handler.js';
 
 type Params = Record<string, string>;
 const decode = (s: string) => s.split('/').map(decodeURIComponent).join('/');
-
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'unsatisfiable';
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(size - Number(m[2]), 0);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
-  }
-  return start > end || start >= size ? 'unsatisfiable' : { start, end };
-}
 
 export async function hfRoutes(app: FastifyInstance): Promise<void> {
   const hf = createHfView({ catalog: app.services.catalog, registry: app.services.registry });

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { SemVer, Slug } from '../../catalog/index.js';
 import { AppError } from '../../core/errors.js';
+import { parseRange } from '../http-range.js';
 
 const VersionParams = z.object({ slug: Slug, version: SemVer }).strict();
 const UploadParams = z.object({ id: z.uuid() }).strict();
@@ -115,8 +116,12 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const range = parseRange(req.headers.range);
-      const { file, range: served, stream } = await registry.openFile(req.params.slug, req.params.version, req.params['*'], range);
+      const { slug, version } = req.params;
+      const range = req.headers.range ? parseRange(req.headers.range, await registry.fileSize(slug, version, req.params['*'])) : null;
+      if (range === 'unsatisfiable') {
+        throw new AppError('INVALID_INPUT', `unsatisfiable Range header: ${String(req.headers.range).slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
+      }
+      const { file, range: served, stream } = await registry.openFile(slug, version, req.params['*'], range ?? undefined);
       reply
         .header('etag', `"${file.digest.slice('sha256:'.length)}"`)
         .header('x-content-digest', file.digest)
@@ -147,12 +152,3 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
     async () => registry.storageStats(),
   );
 };
-
-/** One `bytes=start-end` range (the form download clients send); other forms are refused. */
-function parseRange(header: string | undefined): { start: number; end?: number } | undefined {
-  if (!header) return undefined;
-  const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
-  if (!m) throw new AppError('INVALID_INPUT', `unsupported Range header: ${header.slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
-  const start = Number(m[1]);
-  return m[2] ? { start, end: Number(m[2]) } : { start };
-}

@@ -1,20 +1,14 @@
 import { truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExtractError } from './errors.js';
 import { readGgufMetadata } from './gguf.js';
-import { ggufBuffer, tempDir, tinyLlamaGguf } from './test-fixtures.js';
+import { codeOf, ggufBuffer, tempDir, tinyLlamaGguf } from './test-fixtures.js';
 
 let dir: string;
 let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const err: unknown = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ExtractError);
-  return (err as ExtractError).code;
-}
 
 describe('readGgufMetadata', () => {
   it('reads a tiny llama GGUF v3', async () => {

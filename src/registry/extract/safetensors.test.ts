@@ -1,20 +1,14 @@
 import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExtractError } from './errors.js';
 import { findSafetensorsFiles, readSafetensorsHeader, summarizeSafetensors, summarizeSafetensorsFolder } from './safetensors.js';
-import { safetensorsHeader, tempDir, writeSafetensors } from './test-fixtures.js';
+import { codeOf, safetensorsHeader, tempDir, writeSafetensors } from './test-fixtures.js';
 
 let dir: string;
 let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const err: unknown = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ExtractError);
-  return (err as ExtractError).code;
-}
 
 describe('readSafetensorsHeader', () => {
   it('reads tensors and __metadata__', async () => {

@@ -5,6 +5,8 @@
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import { ExtractError } from './errors.js';
 
 /** A fresh temp folder and a function that removes it. */
 export function tempDir(prefix = 'garden-extract-'): { dir: string; cleanup: () => void } {
@@ -229,4 +231,11 @@ export function tinyOnnx(rawDataBytes = 48): Pieces {
     ...pbLd(8, [...pbLd(1, 'com.microsoft'), ...pbInt(2, 1)]),
     ...pbLd(14, [...pbLd(1, 'author'), ...pbLd(2, 'me')]),
   ];
+}
+
+/** The ExtractError code a failing read rejects with (fails the test when it resolves or throws something else). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  const err: unknown = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ExtractError);
+  return (err as ExtractError).code;
 }
