@@ -9,10 +9,12 @@ import { createTestServices } from './harness.js';
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 let app: FastifyInstance;
 let cleanup: () => Promise<void>;
+let services: Awaited<ReturnType<typeof createTestServices>>['services'];
 
 beforeAll(async () => {
   const t = await createTestServices('pglite');
   cleanup = t.cleanup;
+  services = t.services;
   app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
   await app.inject({ method: 'POST', url: '/api/v1/models', payload: { slug: 'up', name: 'Up', ownerTeam: 'ml' } });
   for (const version of ['0.1.0', '0.2.0']) await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version } });
@@ -68,6 +70,12 @@ describe('file uploads over HTTP', () => {
     expect([head.statusCode, head.headers['content-length'], head.rawPayload.length]).toEqual([200, '100000', 0]);
     expect((await app.inject({ url, headers: { range: 'bytes=200000-' } })).json().error.code).toBe('INVALID_INPUT');
     expect((await app.inject(`${url}.missing`)).statusCode).toBe(404);
+    // the whole download and the range were recorded; HEAD was not
+    const recorded = await services.registry.listDownloads('up', '0.1.0');
+    expect(recorded.map((d) => [d.path, d.bytes, d.channel])).toEqual([
+      ['weights/model.safetensors', 100, 'api'],
+      ['weights/model.safetensors', 100_000, 'api'],
+    ]);
     await app.inject({ method: 'PATCH', url: '/api/v1/models/up/versions/0.1.0', payload: { lifecycle: 'retired' } });
     expect((await app.inject(url)).json().error.code).toBe('LIFECYCLE_TRANSITION');
   });

@@ -3,7 +3,7 @@
  * content digest (deduplicated across versions and models).
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Readable } from 'node:stream';
 import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
@@ -12,7 +12,7 @@ import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
 import { DIGEST_RE, type ArtifactStore, type Digest } from './ports/artifact-store.js';
 import type { UploadStaging } from './staging.js';
 
-const { blobs, versionFiles, uploads } = schema;
+const { blobs, versionFiles, uploads, downloads } = schema;
 
 /** Advisory lock key shared by uploads (shared mode) and blob garbage collection (exclusive). */
 const GC_LOCK = 7_470_000_001;
@@ -206,7 +206,13 @@ export function createRegistryService(deps: RegistryDeps) {
    * Opens one file of a version for download (optionally a byte range). Retired versions are not
    * served: their files stay stored for audit but nobody can pull them any more.
    */
-  async function openFile(slug: string, version: string, filePath: string, range?: { start: number; end: number }) {
+  async function openFile(
+    slug: string,
+    version: string,
+    filePath: string,
+    range?: { start: number; end: number },
+    who: { channel: 'api' | 'hf'; actor?: string | null; userAgent?: string | null; record?: boolean } = { channel: 'api' },
+  ) {
     const v = await resolveVersion(db, slug, version);
     if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
     if (v.lifecycle === 'retired') {
@@ -218,6 +224,15 @@ export function createRegistryService(deps: RegistryDeps) {
       .where(and(eq(versionFiles.versionId, v.id), eq(versionFiles.path, filePath)));
     if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
     const stream = await store.get(f.digest as Digest, range);
+    // Recorded when the download starts; a range request records the bytes it asked for.
+    if (who.record !== false) await db.insert(downloads).values({
+      versionId: v.id,
+      path: f.path,
+      bytes: range ? range.end - range.start + 1 : f.size,
+      channel: who.channel,
+      actor: who.actor ?? null,
+      userAgent: who.userAgent?.slice(0, 200) ?? null,
+    });
     return { file: { path: f.path, digest: f.digest, size: f.size }, range, stream };
   }
 
@@ -227,6 +242,18 @@ export function createRegistryService(deps: RegistryDeps) {
     const f = files.find((x) => x.path === filePath);
     if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
     return f.size;
+  }
+
+  /** Downloads of a version, newest first (for the usage analytics to come). */
+  async function listDownloads(slug: string, version: string, limit = 100) {
+    const v = await resolveVersion(db, slug, version);
+    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    return db
+      .select({ path: downloads.path, bytes: downloads.bytes, channel: downloads.channel, actor: downloads.actor, at: downloads.at })
+      .from(downloads)
+      .where(eq(downloads.versionId, v.id))
+      .orderBy(desc(downloads.at), desc(downloads.id))
+      .limit(limit);
   }
 
   /** Bytes the catalog would hold without deduplication, and what it holds. */
@@ -275,7 +302,7 @@ export function createRegistryService(deps: RegistryDeps) {
     return gone.length;
   }
 
-  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, fileSize, storageStats, reapExpiredUploads, collectGarbage };
+  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, fileSize, listDownloads, storageStats, reapExpiredUploads, collectGarbage };
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;

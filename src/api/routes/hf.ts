@@ -70,7 +70,11 @@ export async function hfRoutes(app: FastifyInstance): Promise<void> {
     if (range === 'unsatisfiable') {
       return reply.code(416).header('content-range', `bytes */${f.file.size}`).send();
     }
-    const opened = await app.services.registry.openFile(f.model.slug, f.version, f.file.path, range ?? undefined);
+    const opened = await app.services.registry.openFile(f.model.slug, f.version, f.file.path, range ?? undefined, {
+      channel: 'hf',
+      userAgent: req.headers['user-agent'] ?? null,
+      record: req.method !== 'HEAD',
+    });
     if (range) {
       reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${f.file.size}`).header('content-length', String(range.end - range.start + 1));
     } else {

@@ -121,7 +121,11 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       if (range === 'unsatisfiable') {
         throw new AppError('INVALID_INPUT', `unsatisfiable Range header: ${String(req.headers.range).slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
       }
-      const { file, range: served, stream } = await registry.openFile(slug, version, req.params['*'], range ?? undefined);
+      const { file, range: served, stream } = await registry.openFile(slug, version, req.params['*'], range ?? undefined, {
+        channel: 'api',
+        userAgent: req.headers['user-agent'] ?? null,
+        record: req.method !== 'HEAD',
+      });
       reply
         .header('etag', `"${file.digest.slice('sha256:'.length)}"`)
         .header('x-content-digest', file.digest)

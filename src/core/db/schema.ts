@@ -247,3 +247,21 @@ export const uploads = pgTable(
     check('uploads_state_check', sql`${t.state} IN ('open', 'complete')`),
   ],
 );
+
+/** Every file download, for usage analytics (who: token or team once identity exists; how: api or hf). */
+export const downloads = pgTable(
+  'downloads',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    channel: text('channel').notNull(),
+    actor: text('actor'),
+    userAgent: text('user_agent'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('downloads_version_at_idx').on(t.versionId, t.at)],
+);
