@@ -148,7 +148,9 @@ export function createRegistryService(deps: RegistryDeps) {
     await db.update(uploads).set({ updatedAt: now(), expiresAt: expiry() }).where(eq(uploads.id, id));
     if (length < row.size) return { ...(await state(row)), offset: length };
     try {
-      await store.put(row.digest as Digest, staging.read(id), row.size);
+      // Move the staged file into the store when it can take it over; otherwise stream a copy.
+      if (store.adopt) await store.adopt(row.digest as Digest, staging.pathOf(id), row.size);
+      else await store.put(row.digest as Digest, staging.read(id), row.size);
     } catch (err) {
       // The staged bytes are wrong (digest) or unusable: start this file again from zero.
       await staging.remove(id);

@@ -18,6 +18,8 @@ export interface UploadStaging {
   append(id: string, offset: number, body: Readable, maxTotal: number): Promise<number>;
   length(id: string): Promise<number>;
   read(id: string): Readable;
+  /** The staged file itself, for stores that can take it over by rename. */
+  pathOf(id: string): string;
   remove(id: string): Promise<void>;
   /** Ids of staged uploads, for the reaper of abandoned uploads. */
   list(): Promise<string[]>;
@@ -90,6 +92,7 @@ export async function createFsStaging(dir: string): Promise<UploadStaging> {
     append,
     length,
     read: (id) => createReadStream(file(id), { highWaterMark: 1 << 20 }),
+    pathOf: (id) => file(id),
     remove: async (id) => rm(file(id), { force: true }),
     list: async () => (await readdir(root)).filter((f) => ID_RE.test(f)),
   };

@@ -28,6 +28,11 @@ export interface ArtifactStore {
   get(digest: Digest, range?: ByteRange): Promise<Readable>;
   head(digest: Digest): Promise<{ size: number } | null>;
   delete(digest: Digest): Promise<void>;
+  /**
+   * Optional: takes a finished local file as the blob (verifying size and digest) by moving it,
+   * instead of copying its bytes. Stores on the same filesystem as the upload staging offer it.
+   */
+  adopt?(digest: Digest, file: string, size: number): Promise<void>;
   /** Where the blob lives in backend terms (`file://…`, `oci://host/repo@sha256:…`, `s3://bucket/key`). */
   location(digest: Digest): string;
 }
