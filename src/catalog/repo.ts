@@ -2,7 +2,7 @@
  * Catalog persistence. Functions take a query handle (the database or a transaction), so the
  * service decides the transaction boundaries.
  */
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, schema, type Db, type Tx } from '../core/db/index.js';
 import { CONTEXT_BUCKETS, GPU_BUCKETS_GB, type ModelFieldsT, type VersionFieldsT } from './model.js';
 import { versionSortKey } from './semver.js';
@@ -14,9 +14,6 @@ export type ModelRow = typeof models.$inferSelect & { ownerTeam: string };
 export type VersionRow = typeof modelVersions.$inferSelect;
 export type GpuRow = typeof gpuRequirements.$inferSelect;
 export type BenchmarkRow = typeof benchmarkResults.$inferSelect;
-
-/** Timestamps leave raw SQL as ISO strings, whatever the driver's type parsers do. */
-export const isoTs = (col: SQL) => sql`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 export async function ensureTeam(q: Q, slug: string): Promise<number> {
   await q.insert(teams).values({ slug, name: slug }).onConflictDoNothing();
@@ -31,12 +28,6 @@ export async function listTeams(q: Q): Promise<{ slug: string; name: string; mod
     sql`SELECT t.slug, t.name, (SELECT count(*) FROM models m WHERE m.owner_team_id = t.id)::int AS models
         FROM teams t ORDER BY t.slug`,
   );
-}
-
-export async function teamExists(q: Q, slugs: readonly string[]): Promise<string[]> {
-  if (slugs.length === 0) return [];
-  const rows = await q.select({ slug: teams.slug }).from(teams).where(inArray(teams.slug, [...slugs]));
-  return rows.map((r) => r.slug);
 }
 
 export async function findModel(q: Q, slug: string): Promise<ModelRow | undefined> {

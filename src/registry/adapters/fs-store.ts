@@ -35,8 +35,8 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
     return path.join(root, 'sha256', hex.slice(0, 2), hex);
   };
 
-  async function fsyncDir(dir: string): Promise<void> {
-    const fh = await open(dir, 'r');
+  async function fsync(p: string): Promise<void> {
+    const fh = await open(p, 'r');
     try {
       await fh.sync();
     } finally {
@@ -44,26 +44,28 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
     }
   }
 
+  /**
+   * Makes a verified file the blob: durable first, then renamed into place (atomic), then the
+   * directory entry made durable. Concurrent publishes of one digest rename identical copies;
+   * the last one wins and readers see either.
+   */
+  async function publish(file: string, digest: Digest): Promise<void> {
+    await fsync(file);
+    const final = blobPath(digest);
+    await mkdir(path.dirname(final), { recursive: true });
+    await rename(file, final);
+    await fsync(path.dirname(final));
+  }
+
   async function put(digest: Digest, body: Readable, size: number): Promise<void> {
     checkDigest(digest);
-    const final = blobPath(digest);
     const temp = path.join(tmp, `${randomUUID()}.part`);
     const verifier = new VerifyingStream(digest, size);
     const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
     try {
       await pipeline(body, verifier, out);
       verifier.verify();
-      const fh = await open(temp, 'r+');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await mkdir(path.dirname(final), { recursive: true });
-      // Concurrent puts of one digest each rename their own verified copy; the last one wins and
-      // both copies are identical, so readers see either.
-      await rename(temp, final);
-      await fsyncDir(path.dirname(final));
+      await publish(temp, digest);
     } catch (err) {
       // The write stream opens its file lazily: wait until it is closed, or the file could appear
       // after the unlink below and stay behind.
@@ -83,24 +85,14 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
     const verifier = new VerifyingStream(digest, size);
     await pipeline(createReadStream(file, { highWaterMark: 4 << 20 }), verifier, new Writable({ write: (_c, _e, done) => done() }));
     verifier.verify();
-    const fh = await open(file, 'r+');
     try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    const final = blobPath(digest);
-    await mkdir(path.dirname(final), { recursive: true });
-    try {
-      await rename(file, final);
+      await publish(file, digest);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // another filesystem: copy through put
       await put(digest, createReadStream(file, { highWaterMark: 1 << 20 }), size);
       await unlink(file);
-      return;
     }
-    await fsyncDir(path.dirname(final));
   }
 
   async function head(digest: Digest): Promise<{ size: number } | null> {
