@@ -18,7 +18,7 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
   const started = Date.now();
   const database = await openDatabase({ url: config.db.url, dataDir: config.dataDir });
   await database.migrate();
-  const services = await createServices(database, { dataDir: config.dataDir });
+  const services = await createServices(database, { dataDir: config.dataDir, store: config.store });
   if (config.demo) {
     const report = await loadDemoCatalogOnce(database.db, services.catalog);
     if (report) logger.info({ created: report.created, failed: report.failed }, 'demo catalog loaded');

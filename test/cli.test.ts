@@ -17,6 +17,7 @@ let app: FastifyInstance;
 let url: string;
 let cleanup: () => Promise<void>;
 let dir: string;
+let dataDir: string;
 
 async function garden(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -34,6 +35,7 @@ async function garden(...args: string[]): Promise<{ stdout: string; stderr: stri
 beforeAll(async () => {
   const t = await createTestServices('pglite');
   cleanup = t.cleanup;
+  dataDir = t.dataDir;
   app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
   url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('0.0.0.0', '127.0.0.1');
   dir = (await import('node:fs')).mkdtempSync(path.join((await import('node:os')).tmpdir(), 'garden-cli-'));
@@ -105,6 +107,46 @@ describe('garden CLI', () => {
     expect(readFileSync(path.join(out, 'onnx', 'model.onnx')).equals(Buffer.alloc(300_000, 7))).toBe(true);
     const missing = await garden('push', path.join(dir, 'nope'), '--model', 'bert-ner-japanese', '--version', '1.5.0');
     expect(missing.code).toBe(1);
+  });
+
+  it('resumes a push whose process was killed midway, sending only the bytes that had not arrived', async () => {
+    const { mkdirSync, readdirSync, statSync, readFileSync } = await import('node:fs');
+    const { spawn } = await import('node:child_process');
+    const src = path.join(dir, 'killed');
+    mkdirSync(src);
+    const weights = (await import('node:crypto')).randomBytes(96 * 1024 * 1024);
+    writeFileSync(path.join(src, 'model.safetensors'), weights);
+    const created = await fetch(`${url}/api/v1/models`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'killed-push', name: 'Killed push', ownerTeam: 'ml' }),
+    });
+    expect(created.status).toBe(201);
+    const args = [path.join(ROOT, 'bin/garden.js'), 'push', src, '--model', 'killed-push', '--version', '1.0.0', '--chunk-mb', '1', '--json'];
+    const env = { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1' };
+    const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Kill -9 once a fifth of the file has been staged on the server (and long before the end).
+    const staged = () => readdirSync(path.join(dataDir, 'uploads')).reduce((n, f) => n + statSync(path.join(dataDir, 'uploads', f)).size, 0);
+    const deadline = Date.now() + 30_000;
+    while (staged() < weights.length / 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    expect(await exited).toBeNull();
+    const before = staged();
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(weights.length);
+    // Nothing of the half-pushed version is visible.
+    const files = (await (await fetch(`${url}/api/v1/models/killed-push/versions/1.0.0/files`)).json()) as { items: unknown[] };
+    expect(files.items).toEqual([]);
+
+    const again = await garden('push', src, '--model', 'killed-push', '--version', '1.0.0', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const r = JSON.parse(again.stdout) as { resumedBytes: number; files: { path: string; size: number }[] };
+    expect(r.resumedBytes).toBeGreaterThanOrEqual(before - 1024 * 1024); // at most the chunk in flight is lost
+    expect(r.files).toEqual([expect.objectContaining({ path: 'model.safetensors', size: weights.length })]);
+    const out = path.join(dir, 'killed-pulled');
+    expect((await garden('pull', 'killed-push@1.0.0', out)).code).toBe(0);
+    expect(readFileSync(path.join(out, 'model.safetensors')).equals(weights)).toBe(true);
   });
 
   it('explains an unreachable server', async () => {

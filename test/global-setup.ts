@@ -12,13 +12,14 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/core/db/index.js';
 import { ROOT } from '../src/core/paths.js';
-import { missingService, postgresBinDir } from './services.js';
+import { hasRegistry, missingService, postgresBinDir } from './services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
     postgresUrl: string | null;
     postgresTemplate: string;
+    ociUrl: string | null;
   }
 }
 
@@ -29,6 +30,17 @@ async function postgresServer(): Promise<string | null> {
     return null;
   }
   const out = execFileSync('bash', [path.join(ROOT, 'scripts/start-postgres.sh'), '55433'], { encoding: 'utf8' });
+  return out.trim().split('\n').pop() ?? null;
+}
+
+/** An OCI registry for the OCI artifact store tier: GARDEN_TEST_OCI_URL, or Debian's docker-registry. */
+function ociRegistry(): string | null {
+  if (process.env.GARDEN_TEST_OCI_URL) return process.env.GARDEN_TEST_OCI_URL;
+  if (!hasRegistry()) {
+    missingService('oci', 'docker-registry is not installed (apt-get install docker-registry) and GARDEN_TEST_OCI_URL is not set');
+    return null;
+  }
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts/start-registry.sh'), '55001'], { encoding: 'utf8' });
   return out.trim().split('\n').pop() ?? null;
 }
 
@@ -62,6 +74,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('postgresUrl', url);
   project.provide('postgresTemplate', template);
+  project.provide('ociUrl', ociRegistry());
   return async () => {
     rmSync(dir, { recursive: true, force: true });
     if (url) await admin(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);

@@ -59,11 +59,12 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDb> {
 /** A temporary data folder (blobs, uploads) for services in tests. */
 export const tempDataDir = () => mkdtempSync(path.join(tmpdir(), 'garden-data-'));
 
-export async function createTestServices(kind: DbKind): Promise<{ services: Services; cleanup(): Promise<void> }> {
+export async function createTestServices(kind: DbKind): Promise<{ services: Services; dataDir: string; cleanup(): Promise<void> }> {
   const t = await createTestDatabase(kind);
   const dataDir = tempDataDir();
   return {
     services: await createServices(t.database, { dataDir }),
+    dataDir,
     cleanup: async () => {
       await t.cleanup();
       rmSync(dataDir, { recursive: true, force: true });

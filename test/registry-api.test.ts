@@ -96,4 +96,45 @@ describe('file uploads over HTTP', () => {
     expect((await app.inject('/api/v1/uploads/00000000-0000-0000-0000-000000000000')).statusCode).toBe(404);
     expect((await app.inject('/api/v1/uploads/not-a-uuid')).statusCode).toBe(400);
   });
+
+  it('reads the committed files on the server and pre-fills only the fields the owner left empty', async () => {
+    await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version: '0.3.0', license: 'mit' } });
+    const config = Buffer.from(
+      JSON.stringify({ architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 100, max_position_embeddings: 4096, torch_dtype: 'bfloat16' }),
+    );
+    const header = Buffer.from(JSON.stringify({ 'model.embed_tokens.weight': { dtype: 'BF16', shape: [100, 64], data_offsets: [0, 12800] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const weights = Buffer.concat([len, header, Buffer.alloc(12800)]);
+    for (const [p, body] of [['config.json', config], ['model.safetensors', weights]] as const) {
+      const { id } = (await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.3.0/uploads', payload: { path: p, digest: digestOf(body), size: body.length } })).json();
+      await patch(id, 0, body);
+    }
+    expect((await app.inject('/api/v1/models/up/versions/0.3.0/extraction')).json().error.code).toBe('INVALID_INPUT'); // nothing committed yet
+    await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.3.0/files/commit' });
+
+    const x = (await app.inject('/api/v1/models/up/versions/0.3.0/extraction')).json();
+    expect(x.fields).toMatchObject({ architecture: 'LlamaForCausalLM', parameters: 6400, contextLength: 4096 });
+    const filled = await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.3.0/prefill' });
+    expect(filled.statusCode).toBe(200);
+    expect(filled.json().filled).toEqual(expect.arrayContaining(['architecture', 'parameters', 'contextLength']));
+    expect(filled.json().filled).not.toContain('license'); // the owner set it
+    expect(filled.json().version).toMatchObject({ architecture: 'LlamaForCausalLM', parameters: 6400, license: 'mit' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.3.0/prefill' })).json().filled).toEqual([]);
+  });
+
+  it('marks files whose bytes another version already holds', async () => {
+    await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version: '0.4.0' } });
+    const shared = Buffer.from('{"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"max_position_embeddings":4096,"torch_dtype":"bfloat16"}');
+    const fresh = Buffer.from('a file only 0.4.0 has');
+    for (const [p, body] of [['config.json', shared], ['notes.txt', fresh]] as const) {
+      const { id, complete } = (await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.4.0/uploads', payload: { path: p, digest: digestOf(body), size: body.length } })).json();
+      if (!complete) await patch(id, 0, body);
+    }
+    const files = (await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.4.0/files/commit' })).json().items;
+    expect(files.map((f: { path: string; shared: boolean }) => [f.path, f.shared])).toEqual([
+      ['config.json', true],
+      ['notes.txt', false],
+    ]);
+  });
 });

@@ -15,6 +15,10 @@ export function postgresBinDir(): string | null {
   return null;
 }
 
+export function hasRegistry(): boolean {
+  return existsSync('/usr/bin/docker-registry');
+}
+
 export function hasChromium(): boolean {
   return existsSync(CHROMIUM_PATH);
 }

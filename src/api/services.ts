@@ -4,8 +4,9 @@ import { createCatalogService, type CatalogService } from '../catalog/index.js';
 import { createSearchService, type SearchService } from '../search/index.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createReadCache, type ReadCache } from './read-cache.js';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createFsStore } from '../registry/adapters/fs-store.js';
+import { createArtifactStore, type StoreConfig } from '../registry/adapters/index.js';
 import { createRegistryService, type RegistryService } from '../registry/service.js';
 import { createFsStaging } from '../registry/staging.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
@@ -22,19 +23,24 @@ export interface Services {
 }
 
 export interface ServiceOptions {
-  /** Folder for artifact blobs (`blobs/`) and staged uploads (`uploads/`). */
+  /** Folder for artifact blobs (`blobs/`, with the filesystem store) and staged uploads (`uploads/`). */
   dataDir: string;
+  /** Which artifact store holds model files (default: the filesystem under dataDir). */
+  store?: StoreConfig;
+  /** Overrides store.maxFileGb, in bytes (tests). */
   maxFileBytes?: number;
-  uploadTtlHours?: number;
 }
 
 export async function createServices(database: Database, opts: ServiceOptions): Promise<Services> {
+  // Scratch folders only live during one request; any found now were left by a crash.
+  await rm(path.join(opts.dataDir, 'scratch'), { recursive: true, force: true });
   const registry = createRegistryService({
     db: database.db,
-    store: await createFsStore({ root: path.join(opts.dataDir, 'blobs') }),
+    store: await createArtifactStore(opts.store, opts.dataDir),
     staging: await createFsStaging(path.join(opts.dataDir, 'uploads')),
-    maxFileBytes: opts.maxFileBytes ?? 200 * 1024 ** 3,
-    uploadTtlMs: (opts.uploadTtlHours ?? 24) * 3600 * 1000,
+    scratchDir: path.join(opts.dataDir, 'scratch'),
+    maxFileBytes: opts.maxFileBytes ?? (opts.store?.maxFileGb ?? 200) * 1024 ** 3,
+    uploadTtlMs: (opts.store?.uploadTtlHours ?? 24) * 3600 * 1000,
   });
   return {
     database,

@@ -104,6 +104,7 @@ export function toVersionView(slug: string, b: VersionBundle): VersionViewT {
       ? { replacement: n(f.deprecation.replacement), deadline: n(f.deprecation.deadline), reason: n(f.deprecation.reason) }
       : null,
     artifactUri: `garden://${slug}@${f.version}`,
+    artifactManifest: b.row.artifactManifest ?? null,
     createdAt: b.row.createdAt.toISOString(),
     updatedAt: b.row.updatedAt.toISOString(),
   };

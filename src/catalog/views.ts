@@ -79,6 +79,8 @@ export const VersionView = z.object({
   lifecycle: z.enum(LIFECYCLES),
   deprecation: DeprecationView.nullable(),
   artifactUri: z.string(),
+  /** Where the version is published as one unit by the artifact store (`oci://host/repo:tag@sha256:…`). */
+  artifactManifest: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -164,14 +164,17 @@ export function buildCli(): Command {
     .description('upload a model folder (or one file) into a draft version; resumes where an earlier run stopped')
     .requiredOption('--model <slug>', 'catalog model slug')
     .requiredOption('--version <semver>', 'version to create or add files to (a draft)')
-    .action(async (folder: string, o: Out & { model: string; version: string }) => {
+    .option('--chunk-mb <n>', 'bytes per upload request, in MB: smaller loses less on a flaky link', '16')
+    .action(async (folder: string, o: Out & { model: string; version: string; chunkMb: string }) => {
+      const chunkMb = Number(o.chunkMb);
+      if (!(chunkMb > 0 && chunkMb <= 1024)) throw new ApiError(0, 'INVALID_INPUT', '--chunk-mb must be a number of MB between 1 and 1024');
       const t = createTransfer(clientConfig(o));
-      const r = await t.push(folder, o.model, o.version, (s) => process.stderr.write(`${s}\n`));
+      const r = await t.push(folder, o.model, o.version, (s) => process.stderr.write(`${s}\n`), { chunkBytes: Math.round(chunkMb * 1024 * 1024) });
       print(r, o, () =>
         [
           table(['PATH', 'SIZE', 'SHA256'], r.files.map((f) => [f.path, f.size, f.digest.slice(7, 23)])),
           '',
-          `${r.files.length} files in ${o.model}@${o.version}${r.deduplicatedBytes ? `; ${r.deduplicatedBytes} bytes were already stored and not sent again` : ''}`,
+          `${r.files.length} files in ${o.model}@${o.version}${r.deduplicatedBytes ? `; ${r.deduplicatedBytes} bytes were already stored and not sent again` : ''}${r.resumedBytes ? `; resumed an interrupted upload, ${r.resumedBytes} bytes had already arrived` : ''}`,
           r.prefilled.length ? `model card pre-filled from the files: ${r.prefilled.join(', ')} (review and edit before submitting)` : '',
         ].join('\n'),
       );

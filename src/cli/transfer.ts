@@ -10,42 +10,9 @@ import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../core/config.js';
 import { ApiError } from './client.js';
 import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
+import { emptyFieldsPatch } from '../registry/prefill.js';
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
-
-const VERSION_KEYS = ['architecture', 'parameters', 'contextLength', 'languages', 'license', 'benchmarks', 'card', 'hardware', 'compatibility'] as const;
-const isEmpty = (v: unknown): boolean =>
-  v === null ||
-  v === undefined ||
-  v === '' ||
-  (Array.isArray(v) && v.length === 0) ||
-  (typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isEmpty));
-
-/** The extracted version fields whose current value is empty (per sub-field for card and hardware). */
-export function emptyFieldsPatch(current: Record<string, unknown>, extracted: Record<string, unknown>): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  for (const key of VERSION_KEYS) {
-    const value = extracted[key];
-    if (isEmpty(value)) continue;
-    const now = current[key];
-    if (key === 'card' || key === 'hardware' || key === 'compatibility') {
-      const merged: Record<string, unknown> = { ...((now as Record<string, unknown>) ?? {}) };
-      let changed = false;
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (isEmpty(merged[k]) && !isEmpty(v)) {
-          merged[k] = v;
-          changed = true;
-        }
-      }
-      // the API returns derived fields the input does not take
-      delete merged.smallestGpuMemoryGb;
-      if (changed) patch[key] = merged;
-    } else if (isEmpty(now)) {
-      patch[key] = value;
-    }
-  }
-  return patch;
-}
 
 export interface LocalFile {
   path: string;
@@ -129,7 +96,8 @@ export function createTransfer(config: ClientConfig) {
   };
 
   /** Uploads a folder into a draft version (created when missing), resuming unfinished files. */
-  async function push(dir: string, slug: string, version: string, log: (s: string) => void) {
+  async function push(dir: string, slug: string, version: string, log: (s: string) => void, opts: { chunkBytes?: number } = {}) {
+    const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const listed = await listModelFiles(dir);
     const total = listed.reduce((s, f) => s + f.size, 0);
     const hashing = progress('hashing ', total);
@@ -145,6 +113,7 @@ export function createTransfer(config: ClientConfig) {
 
     const bar = progress('uploading', total);
     let skipped = 0;
+    let resumed = 0;
     for (const f of files) {
       type State = { id: string; offset: number; complete: boolean; deduplicated: boolean };
       let s = await json<State>(
@@ -154,9 +123,10 @@ export function createTransfer(config: ClientConfig) {
         }),
       );
       if (s.deduplicated) skipped += f.size;
+      else if (s.offset > 0) resumed += s.offset;
       bar.add(s.offset);
       while (!s.complete) {
-        const end = Math.min(s.offset + CHUNK_BYTES, f.size) - 1;
+        const end = Math.min(s.offset + chunkBytes, f.size) - 1;
         const body = f.size === 0 ? Readable.from([]) : createReadStream(f.abs, { start: s.offset, end, highWaterMark: 1 << 20 });
         const counted = body.pipe(new Transform({ transform: (c: Buffer, _e, done) => (bar.add(c.length), done(null, c)) }));
         s = await json<State>(
@@ -173,7 +143,7 @@ export function createTransfer(config: ClientConfig) {
       await request('POST', `/api/v1/models/${slug}/versions/${version}/files/commit`),
     );
     const card = await prefillCard(dir, slug, version, log);
-    return { files: committed.items, deduplicatedBytes: skipped, totalBytes: total, prefilled: card };
+    return { files: committed.items, deduplicatedBytes: skipped, resumedBytes: resumed, totalBytes: total, prefilled: card };
   }
 
   /**

@@ -13,6 +13,39 @@ const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     demo: z.coerce.boolean().default(true),
     bodyLimitMb: z.coerce.number().positive().max(1024).default(16),
+    store: z
+      .object({
+        /** Where model files live: this host's disk, an OCI registry, or an S3-compatible bucket. */
+        kind: z.enum(['fs', 'oci', 's3']).default('fs'),
+        /** Largest single model file accepted, in GB. */
+        maxFileGb: z.coerce.number().positive().default(200),
+        uploadTtlHours: z.coerce.number().positive().default(24),
+        oci: z
+          .object({
+            url: z.string().url(),
+            namespace: z.string().min(1).default('model-garden'),
+            username: z.string().optional(),
+            password: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        s3: z
+          .object({
+            bucket: z.string().min(3),
+            prefix: z.string().optional(),
+            region: z.string().default('us-east-1'),
+            endpoint: z.string().url().optional(),
+            forcePathStyle: z.boolean().optional(),
+            accessKeyId: z.string().optional(),
+            secretAccessKey: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({ kind: 'fs', maxFileGb: 200, uploadTtlHours: 24 })
+      .refine((s) => s.kind !== 'oci' || s.oci, { message: 'store.kind is oci: set GARDEN_OCI_URL (store.oci.url)' })
+      .refine((s) => s.kind !== 's3' || s.s3, { message: 'store.kind is s3: set GARDEN_S3_BUCKET (store.s3.bucket)' }),
   })
   .strict();
 
@@ -41,7 +74,30 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.GARDEN_LOG_LEVEL) raw.logLevel = env.GARDEN_LOG_LEVEL;
   if (bool(env.GARDEN_DEMO) !== undefined) raw.demo = bool(env.GARDEN_DEMO);
   if (env.GARDEN_BODY_LIMIT_MB) raw.bodyLimitMb = env.GARDEN_BODY_LIMIT_MB;
+  const store: Record<string, unknown> = {};
+  if (env.GARDEN_STORE) store.kind = env.GARDEN_STORE;
+  if (env.GARDEN_MAX_FILE_GB) store.maxFileGb = env.GARDEN_MAX_FILE_GB;
+  if (env.GARDEN_UPLOAD_TTL_HOURS) store.uploadTtlHours = env.GARDEN_UPLOAD_TTL_HOURS;
+  const oci = pick(env, { url: 'GARDEN_OCI_URL', namespace: 'GARDEN_OCI_NAMESPACE', username: 'GARDEN_OCI_USERNAME', password: 'GARDEN_OCI_PASSWORD' });
+  if (oci) store.oci = oci;
+  const s3 = pick(env, {
+    bucket: 'GARDEN_S3_BUCKET',
+    prefix: 'GARDEN_S3_PREFIX',
+    region: 'GARDEN_S3_REGION',
+    endpoint: 'GARDEN_S3_ENDPOINT',
+    forcePathStyle: 'GARDEN_S3_FORCE_PATH_STYLE',
+    accessKeyId: 'GARDEN_S3_ACCESS_KEY_ID',
+    secretAccessKey: 'GARDEN_S3_SECRET_ACCESS_KEY',
+  });
+  if (s3) store.s3 = { ...s3, ...(s3.forcePathStyle !== undefined ? { forcePathStyle: bool(s3.forcePathStyle) } : {}) };
+  if (Object.keys(store).length) raw.store = store;
   return raw;
+}
+
+/** The set environment variables of `names`, keyed by setting; undefined when none is set. */
+function pick(env: Env, names: Record<string, string>): Record<string, string> | undefined {
+  const out = Object.fromEntries(Object.entries(names).flatMap(([k, v]) => (env[v] ? [[k, env[v]]] : [])));
+  return Object.keys(out).length ? out : undefined;
 }
 
 function fromFile(file: string): Record<string, unknown> {
@@ -64,6 +120,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ...file,
     ...envValues,
     db: { ...((file.db as object | undefined) ?? {}), ...(envValues.db as object) },
+    ...(file.store || envValues.store ? { store: mergeStore(file.store, envValues.store) } : {}),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(merged);
@@ -74,6 +131,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   }
   const config = { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
   return Object.freeze(config);
+}
+
+/** Environment over file, one level deep (store.oci and store.s3 merge field by field). */
+function mergeStore(file: unknown, env: unknown): Record<string, unknown> {
+  const f = (file ?? {}) as Record<string, unknown>;
+  const e = (env ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...f, ...e };
+  for (const k of ['oci', 's3']) if (f[k] || e[k]) out[k] = { ...(f[k] as object), ...(e[k] as object) };
+  return out;
 }
 
 /** Settings of CLI commands that talk to a running server. */

@@ -3,18 +3,29 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestServices, dbKinds } from '../../test/harness.js';
 import type { Services } from '../api/services.js';
 import { ModelFields, VersionFields } from '../catalog/index.js';
 import { createFsStore } from './adapters/fs-store.js';
+import { createOciStore } from './adapters/oci-store.js';
+import type { ArtifactStore } from './ports/artifact-store.js';
 import { createRegistryService, type RegistryService } from './service.js';
 import { createFsStaging } from './staging.js';
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const chunk = (b: Buffer) => Readable.from([b]);
 
-describe.each(dbKinds())('registry on %s', (kind) => {
+const ociUrl = inject('ociUrl');
+const storeKinds = ociUrl ? (['fs', 'oci'] as const) : (['fs'] as const);
+const cases = dbKinds().flatMap((db) => storeKinds.map((store) => [db, store] as const));
+
+async function makeStore(kind: (typeof storeKinds)[number], dir: string): Promise<ArtifactStore> {
+  if (kind === 'oci' && ociUrl) return createOciStore({ url: ociUrl, namespace: `int-${randomBytes(4).toString('hex')}` });
+  return createFsStore({ root: path.join(dir, 'blobs') });
+}
+
+describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
   let services: Services;
   let cleanup: () => Promise<void>;
   let registry: RegistryService;
@@ -27,14 +38,15 @@ describe.each(dbKinds())('registry on %s', (kind) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'garden-registry-'));
     registry = createRegistryService({
       db: services.database.db,
-      store: await createFsStore({ root: path.join(dir, 'blobs') }),
+      store: await makeStore(storeKind, dir),
       staging: await createFsStaging(path.join(dir, 'uploads')),
-      maxFileBytes: 1024 * 1024,
+      maxFileBytes: 80 * 1024 * 1024,
       uploadTtlMs: 60 * 60 * 1000,
+      scratchDir: path.join(dir, 'scratch'),
       now: () => clock,
     });
     await services.catalog.createModel(ModelFields.parse({ slug: 'pushed', name: 'Pushed', ownerTeam: 'ml' }));
-    for (const v of ['1.0.0', '1.1.0', '2.0.0', '3.0.0']) await services.catalog.createVersion('pushed', VersionFields.parse({ version: v }));
+    for (const v of ['1.0.0', '1.1.0', '2.0.0', '3.0.0', '4.0.0']) await services.catalog.createVersion('pushed', VersionFields.parse({ version: v }));
   });
   afterAll(async () => cleanup?.());
 
@@ -60,7 +72,18 @@ describe.each(dbKinds())('registry on %s', (kind) => {
       ['config.json', config.length, 'config'],
       ['model.safetensors', weights.length, 'safetensors'],
     ]);
-    expect(files[1]?.location).toMatch(/^file:\/\/.*[0-9a-f]{64}$/);
+    expect(files[1]?.location).toMatch(storeKind === 'fs' ? /^file:\/\/.*[0-9a-f]{64}$/ : /^oci:\/\/[^/]+\/int-[0-9a-f]+\/blobs@sha256:[0-9a-f]{64}$/);
+    const published = (await services.catalog.getVersion('pushed', '1.0.0')).artifactManifest;
+    if (storeKind === 'fs') expect(published).toBeNull();
+    else {
+      // one OCI manifest for the version, tagged with it, listing both files by path
+      expect(published).toMatch(/^oci:\/\/[^/]+\/int-[0-9a-f]+\/pushed:1\.0\.0@sha256:[0-9a-f]{64}$/);
+      const [, repo, tag] = /^oci:\/\/[^/]+\/(.+):([^:@]+)@/.exec(published ?? '') ?? [];
+      const manifest = (await (await fetch(`${ociUrl}/v2/${repo}/manifests/${tag}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as {
+        layers: { annotations: Record<string, string> }[];
+      };
+      expect(manifest.layers.map((l) => l.annotations['org.cncf.model.filepath'])).toEqual(['config.json', 'model.safetensors']);
+    }
   });
 
   it('stores a file shared by two versions once, and says how many bytes that saved', async () => {
@@ -80,7 +103,7 @@ describe.each(dbKinds())('registry on %s', (kind) => {
   it('refuses bad file declarations and files for versions that are no longer drafts', async () => {
     await expect(registry.startUpload('pushed', '2.0.0', { path: '../x', digest: digestOf(config), size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: 'md5:abc', size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: digestOf(config), size: 2 * 1024 * 1024 })).rejects.toMatchObject({
+    await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: digestOf(config), size: 81 * 1024 * 1024 })).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
     });
     await services.catalog.updateVersion('pushed', '1.1.0', { lifecycle: 'approved' });
@@ -112,6 +135,24 @@ describe.each(dbKinds())('registry on %s', (kind) => {
     const u = await registry.startUpload('pushed', '3.0.0', { path: 'old-tokenizer.json', digest: digestOf(first), size: first.length });
     expect(u.deduplicated).toBe(false);
     expect(await registry.appendChunk(u.id, 0, chunk(first))).toMatchObject({ complete: true });
+  });
+
+  it('reads a committed version’s model card on the server from headers only, whatever the store', async () => {
+    // 70 MB of weights: above the size the server fetches whole from a remote store.
+    const tensors = { 'model.embed_tokens.weight': { dtype: 'BF16', shape: [32000, 1024], data_offsets: [0, 65_536_000] } };
+    const header = Buffer.from(JSON.stringify(tensors));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const big = Buffer.concat([len, header, Buffer.alloc(65_536_000)]);
+    const cfg = Buffer.from(JSON.stringify({ architectures: ['MistralForCausalLM'], num_hidden_layers: 4, hidden_size: 1024, num_attention_heads: 8, max_position_embeddings: 8192 }));
+    for (const [p, body] of [['config.json', cfg], ['model.safetensors', big]] as const) {
+      const u = await registry.startUpload('pushed', '4.0.0', { path: p, digest: digestOf(body), size: body.length });
+      await registry.appendChunk(u.id, 0, chunk(body));
+    }
+    await registry.commitFiles('pushed', '4.0.0');
+    const x = await registry.extractVersion('pushed', '4.0.0');
+    expect(x.fields).toMatchObject({ architecture: 'MistralForCausalLM', parameters: 32000 * 1024, contextLength: 8192 });
+    expect(x.details.safetensors).toMatchObject({ dtypes: { BF16: 32000 * 1024 } });
   });
 
   it('reaps uploads abandoned past their lifetime', async () => {

@@ -7,12 +7,15 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Readable } from 'node:stream';
 import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
-import { resolveVersion } from '../catalog/index.js';
+import { CATALOG_CHANNEL, resolveVersion } from '../catalog/index.js';
 import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
 import { DIGEST_RE, type ArtifactStore, type Digest } from './ports/artifact-store.js';
 import type { UploadStaging } from './staging.js';
+import { ExtractError } from './extract/errors.js';
+import { extractFromFile, extractFromFolder, type Extraction } from './extract/extract.js';
+import { materializeVersion } from './materialize.js';
 
-const { blobs, versionFiles, uploads, downloads } = schema;
+const { blobs, versionFiles, uploads, downloads, models, modelVersions } = schema;
 
 /** Advisory lock key shared by uploads (shared mode) and blob garbage collection (exclusive). */
 const GC_LOCK = 7_470_000_001;
@@ -25,6 +28,8 @@ export interface RegistryDeps {
   maxFileBytes: number;
   /** How long an unfinished upload is kept after its last chunk. */
   uploadTtlMs: number;
+  /** A folder on the staging disk for short-lived work (server-side extraction). */
+  scratchDir: string;
   now?: () => Date;
 }
 
@@ -46,6 +51,8 @@ export interface VersionFile {
   size: number;
   format: FileFormat;
   location: string;
+  /** Another version (of this or another model) has the same bytes: stored once. */
+  shared: boolean;
 }
 
 export function createRegistryService(deps: RegistryDeps) {
@@ -166,7 +173,9 @@ export function createRegistryService(deps: RegistryDeps) {
 
   /**
    * Makes the finished uploads of a draft version its files, all at once (one transaction). An
-   * upload still in flight makes the commit fail and changes nothing.
+   * upload still in flight makes the commit fail and changes nothing. Stores that publish versions
+   * (OCI) get the version's manifest pushed before the transaction commits: if that fails, the
+   * files stay uncommitted and the commit can simply be retried.
    */
   async function commitFiles(slug: string, version: string): Promise<VersionFile[]> {
     const v = await draftVersion(slug, version);
@@ -187,6 +196,28 @@ export function createRegistryService(deps: RegistryDeps) {
           });
       }
       await tx.delete(uploads).where(eq(uploads.versionId, v.id));
+      if (store.publishVersion) {
+        const files = await tx.select().from(versionFiles).where(eq(versionFiles.versionId, v.id));
+        const [info] = await tx
+          .select({ name: models.name, description: models.description, license: modelVersions.license, architecture: modelVersions.architecture, createdAt: modelVersions.createdAt })
+          .from(modelVersions)
+          .innerJoin(models, eq(models.id, modelVersions.modelId))
+          .where(eq(modelVersions.id, v.id));
+        const ref = await store.publishVersion({
+          slug,
+          version,
+          files: files.map((f) => ({ path: f.path, digest: f.digest as Digest, size: f.size, format: f.format })),
+          info: {
+            title: info?.name,
+            description: info?.description ?? undefined,
+            licenses: info?.license ? [info.license] : undefined,
+            family: info?.architecture ?? undefined,
+            createdAt: info?.createdAt.toISOString(),
+          },
+        });
+        await tx.update(modelVersions).set({ artifactManifest: ref }).where(eq(modelVersions.id, v.id));
+        await tx.execute(sql`SELECT pg_notify(${CATALOG_CHANNEL}, '')`);
+      }
     });
     return listFiles(slug, version);
   }
@@ -194,13 +225,24 @@ export function createRegistryService(deps: RegistryDeps) {
   async function listFiles(slug: string, version: string): Promise<VersionFile[]> {
     const v = await resolveVersion(db, slug, version);
     if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
-    const rows = await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id)).orderBy(versionFiles.path);
+    const rows = await db
+      .select({
+        path: versionFiles.path,
+        digest: versionFiles.digest,
+        size: versionFiles.size,
+        format: versionFiles.format,
+        shared: sql<boolean>`EXISTS (SELECT 1 FROM version_files o WHERE o.digest = version_files.digest AND o.version_id <> version_files.version_id)`,
+      })
+      .from(versionFiles)
+      .where(eq(versionFiles.versionId, v.id))
+      .orderBy(versionFiles.path);
     return rows.map((r) => ({
       path: r.path,
       digest: r.digest,
       size: r.size,
       format: r.format as FileFormat,
       location: store.location(r.digest as Digest),
+      shared: Boolean(r.shared),
     }));
   }
 
@@ -244,6 +286,27 @@ export function createRegistryService(deps: RegistryDeps) {
     const f = files.find((x) => x.path === filePath);
     if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
     return f.size;
+  }
+
+  /**
+   * Reads what a version's committed files say about the model (headers only), as `garden push`
+   * does on the client; for files uploaded from a browser, which has no extractor.
+   */
+  async function extractVersion(slug: string, version: string): Promise<Extraction> {
+    const v = await resolveVersion(db, slug, version);
+    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    const files = await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id));
+    if (files.length === 0) throw new AppError('INVALID_INPUT', `${slug}@${version} has no files yet: upload and commit them first`);
+    const { dir, notes, cleanup } = await materializeVersion(store, files, deps.scratchDir);
+    try {
+      const x = files.length === 1 && files[0] && !files[0].path.includes('/') ? await extractFromFile(`${dir}/${files[0].path}`) : await extractFromFolder(dir);
+      return { ...x, notes: [...notes, ...x.notes] };
+    } catch (err) {
+      if (err instanceof ExtractError) throw new AppError('INVALID_INPUT', `the files could not be read as a model: ${err.message}`, { reason: err.code });
+      throw err;
+    } finally {
+      await cleanup();
+    }
   }
 
   /** Downloads of a version, newest first (for the usage analytics to come). */
@@ -304,7 +367,20 @@ export function createRegistryService(deps: RegistryDeps) {
     return gone.length;
   }
 
-  return { startUpload, uploadStatus, appendChunk, commitFiles, listFiles, openFile, fileSize, listDownloads, storageStats, reapExpiredUploads, collectGarbage };
+  return {
+    startUpload,
+    uploadStatus,
+    appendChunk,
+    commitFiles,
+    listFiles,
+    openFile,
+    fileSize,
+    extractVersion,
+    listDownloads,
+    storageStats,
+    reapExpiredUploads,
+    collectGarbage,
+  };
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;

@@ -79,9 +79,13 @@ export async function createFsStaging(dir: string): Promise<UploadStaging> {
       out.once('error', (err) => reject(err));
       out.once('finish', () => (failure ? reject(failure) : resolve()));
       body.pipe(limit).pipe(out);
-    }).catch((err: unknown) => {
+    }).catch(async (err: unknown) => {
       if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-        throw new AppError('INSUFFICIENT_STORAGE', 'no space left for the upload', undefined, { cause: err });
+        // A full disk helps nobody: give the space back rather than keep a resumable half file.
+        await rm(target, { force: true });
+        throw new AppError('INSUFFICIENT_STORAGE', 'the server ran out of disk space for this upload; the partial file was removed, send it again once space is freed', undefined, {
+          cause: err,
+        });
       }
       throw err;
     });

@@ -5,7 +5,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { SemVer, Slug } from '../../catalog/index.js';
+import { SemVer, Slug, VersionView } from '../../catalog/index.js';
+import { prefillVersion } from '../../registry/prefill.js';
 import { AppError } from '../../core/errors.js';
 import { parseRange } from '../http-range.js';
 
@@ -28,6 +29,13 @@ const VersionFile = z.object({
   size: z.number(),
   format: z.string(),
   location: z.string().describe('where the blob lives in the artifact store (file://, oci://, s3://)'),
+  shared: z.boolean().describe('another version holds the same bytes; they are stored once'),
+});
+
+const Extraction = z.object({
+  fields: z.record(z.string(), z.unknown()).describe('catalog fields the files state (architecture, parameters, card, hardware…)'),
+  details: z.record(z.string(), z.unknown()).describe('what each reader found (config.json, safetensors, GGUF, ONNX, README)'),
+  notes: z.array(z.string()),
 });
 
 export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -142,6 +150,35 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       // For HEAD, Fastify sends these headers and drops the body.
       return reply.send(stream);
     },
+  );
+
+  app.get(
+    '/models/:slug/versions/:version/extraction',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'What the committed files say about the model (headers only; nothing is changed)',
+        params: VersionParams,
+        response: { 200: Extraction },
+      },
+    },
+    async (req) => {
+      const x = await registry.extractVersion(req.params.slug, req.params.version);
+      return { fields: { ...x.fields }, details: { ...x.details }, notes: x.notes };
+    },
+  );
+
+  app.post(
+    '/models/:slug/versions/:version/prefill',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Write what the files say into the draft’s empty fields; what the owner wrote is kept',
+        params: VersionParams,
+        response: { 200: z.object({ filled: z.array(z.string()), notes: z.array(z.string()), version: VersionView }) },
+      },
+    },
+    async (req) => prefillVersion(registry, app.services.catalog, req.params.slug, req.params.version),
   );
 
   app.get(

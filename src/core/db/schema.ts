@@ -122,6 +122,8 @@ export const modelVersions = pgTable(
     deprecationReplacement: text('deprecation_replacement'),
     deprecationDeadline: date('deprecation_deadline'),
     deprecationReason: text('deprecation_reason'),
+    /** The version as published by the artifact store (an OCI manifest reference), once committed. */
+    artifactManifest: text('artifact_manifest'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

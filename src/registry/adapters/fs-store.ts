@@ -126,5 +126,9 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
     head,
     delete: remove,
     location: (digest) => pathToFileURL(blobPath(digest)).href,
+    localPath: (digest) => {
+      checkDigest(digest);
+      return blobPath(digest);
+    },
   };
 }

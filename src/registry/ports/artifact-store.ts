@@ -33,6 +33,22 @@ export interface ArtifactStore {
    * instead of copying its bytes. Stores on the same filesystem as the upload staging offer it.
    */
   adopt?(digest: Digest, file: string, size: number): Promise<void>;
+  /** Optional: the blob as a file on this host, for stores that keep blobs on a local disk. */
+  localPath?(digest: Digest): string;
   /** Where the blob lives in backend terms (`file://…`, `oci://host/repo@sha256:…`, `s3://bucket/key`). */
   location(digest: Digest): string;
+  /**
+   * Optional: publishes a version as one unit the backend's own tools understand (an OCI image
+   * manifest for a registry), once all its files are stored. Idempotent; returns its reference.
+   */
+  publishVersion?(artifact: VersionArtifact): Promise<string>;
+}
+
+/** A committed version's files, as the backend publishes them. */
+export interface VersionArtifact {
+  slug: string;
+  version: string;
+  files: { path: string; digest: Digest; size: number; format: string }[];
+  /** Model-level facts for the manifest (licences, description, architecture…). */
+  info: { title?: string; description?: string; licenses?: string[]; family?: string; createdAt?: string };
 }

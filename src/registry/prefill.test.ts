@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyFieldsPatch } from './transfer.js';
+import { emptyFieldsPatch } from './prefill.js';
 
 describe('pre-filling a draft from extracted fields', () => {
   it('fills only what the owner left empty, field by field inside the card and hardware', () => {
