@@ -107,6 +107,14 @@ describe('garden CLI', () => {
     expect(readFileSync(path.join(out, 'onnx', 'model.onnx')).equals(Buffer.alloc(300_000, 7))).toBe(true);
     const missing = await garden('push', path.join(dir, 'nope'), '--model', 'bert-ner-japanese', '--version', '1.5.0');
     expect(missing.code).toBe(1);
+    // a folder without weights is refused before anything is sent or created
+    const docs = path.join(dir, 'docs-only');
+    mkdirSync(docs);
+    write(path.join(docs, 'README.md'), '# notes');
+    const notModel = await garden('push', docs, '--model', 'bert-ner-japanese', '--version', '1.6.0');
+    expect(notModel.code).toBe(1);
+    expect(notModel.stderr).toMatch(/INVALID_INPUT.*not a model/);
+    expect((await fetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.6.0`)).status).toBe(404);
   });
 
   it('resumes a push whose process was killed midway, sending only the bytes that had not arrived', async () => {

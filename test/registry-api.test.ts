@@ -93,6 +93,10 @@ describe('file uploads over HTTP', () => {
     expect([mismatch.statusCode, mismatch.json().error.code]).toEqual([422, 'DIGEST_MISMATCH']);
     const json = await app.inject({ method: 'PATCH', url: `/api/v1/uploads/${wrong.json().id}`, headers: { 'upload-offset': '0' }, payload: { a: 1 } });
     expect(json.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    // a path that differs from another file of the version only in case would overwrite it on pull
+    await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.2.0/uploads', payload: { path: 'config.json', digest: digestOf(body), size: 10 } });
+    const clash = await app.inject({ method: 'POST', url: '/api/v1/models/up/versions/0.2.0/uploads', payload: { path: 'Config.JSON', digest: digestOf(body), size: 10 } });
+    expect(clash.json().error).toMatchObject({ code: 'INVALID_INPUT', details: { problems: [{ path: 'Config.JSON', reason: 'DUPLICATE' }] } });
     expect((await app.inject('/api/v1/uploads/00000000-0000-0000-0000-000000000000')).statusCode).toBe(404);
     expect((await app.inject('/api/v1/uploads/not-a-uuid')).statusCode).toBe(400);
   });

@@ -11,6 +11,8 @@ import type { ClientConfig } from '../core/config.js';
 import { ApiError } from './client.js';
 import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
 import { emptyFieldsPatch } from '../registry/prefill.js';
+import { checkLooksLikeModel, validateFilePaths } from '../registry/file-paths.js';
+import type { AppError } from '../core/errors.js';
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -99,6 +101,13 @@ export function createTransfer(config: ClientConfig) {
   async function push(dir: string, slug: string, version: string, log: (s: string) => void, opts: { chunkBytes?: number } = {}) {
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const listed = await listModelFiles(dir);
+    try {
+      validateFilePaths(listed.map((f) => f.path));
+      checkLooksLikeModel(listed.map((f) => f.path));
+    } catch (err) {
+      const e = err as AppError;
+      throw new ApiError(0, e.code, e.message, e.details);
+    }
     const total = listed.reduce((s, f) => s + f.size, 0);
     const hashing = progress('hashing ', total);
     const files: LocalFile[] = [];

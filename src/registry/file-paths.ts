@@ -64,6 +64,22 @@ export function validateFilePaths(paths: readonly string[]): void {
 
 export type FileFormat = 'safetensors' | 'safetensors-index' | 'gguf' | 'onnx' | 'onnx-data' | 'config' | 'tokenizer' | 'readme' | 'other';
 
+/** Extensions of files that hold model weights, in the formats people ship models in. */
+const WEIGHT_RE = /\.(safetensors|gguf|onnx|bin|pt|pth|ckpt|pkl|joblib|h5|keras|pb|tflite|mlmodel|nemo|npz|msgpack|engine|plan|ot)$/i;
+
+/**
+ * Refuses a file list with no weights at all (a folder that is not a model: a docs folder, a
+ * dataset, the wrong directory), with reason NOT_A_MODEL.
+ */
+export function checkLooksLikeModel(paths: readonly string[]): void {
+  if (paths.some((p) => WEIGHT_RE.test(p))) return;
+  throw new AppError(
+    'INVALID_INPUT',
+    `this is not a model: none of its ${paths.length} file(s) holds weights (safetensors, GGUF, ONNX, PyTorch, Keras, TensorFlow…)`,
+    { reason: 'NOT_A_MODEL', files: paths.slice(0, 20) },
+  );
+}
+
 /** What a path most likely is, for display; the scanner decides from content. */
 export function formatOf(p: string): FileFormat {
   const name = p.split('/').pop()?.toLowerCase() ?? '';

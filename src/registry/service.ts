@@ -108,6 +108,14 @@ export function createRegistryService(deps: RegistryDeps) {
         .from(uploads)
         .where(and(eq(uploads.versionId, v.id), eq(uploads.path, file.path)));
       if (existing && existing.digest === digest && existing.size === file.size) return state(existing);
+      // The version's other paths (committed and in flight): no case-insensitive duplicate, no
+      // more than the file limit.
+      const others = await queryRows<{ path: string }>(
+        tx,
+        sql`SELECT path FROM version_files WHERE version_id = ${v.id} AND path <> ${file.path}
+            UNION SELECT path FROM uploads WHERE version_id = ${v.id} AND path <> ${file.path}`,
+      );
+      validateFilePaths([...new Set(others.map((o) => o.path)), file.path]);
       if (existing) {
         await tx.delete(uploads).where(eq(uploads.id, existing.id));
         await staging.remove(existing.id);
