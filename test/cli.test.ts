@@ -22,7 +22,7 @@ let dataDir: string;
 async function garden(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const r = await run(process.execPath, [path.join(ROOT, 'bin/garden.js'), ...args], {
-      env: { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1' },
+      env: { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1', GARDEN_CACHE_DIR: path.join(dir, 'cli-cache') },
       timeout: 60_000,
     });
     return { ...r, code: 0 };
@@ -131,7 +131,7 @@ describe('garden CLI', () => {
     });
     expect(created.status).toBe(201);
     const args = [path.join(ROOT, 'bin/garden.js'), 'push', src, '--model', 'killed-push', '--version', '1.0.0', '--chunk-mb', '1', '--json'];
-    const env = { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1' };
+    const env = { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1', GARDEN_CACHE_DIR: path.join(dir, 'cli-cache') };
     const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Kill -9 once a fifth of the file has been staged on the server (and long before the end).

@@ -12,6 +12,7 @@ import { ApiError } from './client.js';
 import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
 import { emptyFieldsPatch } from '../registry/prefill.js';
 import { checkLooksLikeModel, validateFilePaths } from '../registry/file-paths.js';
+import { openHashCache } from './hash-cache.js';
 import type { AppError } from '../core/errors.js';
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
@@ -111,8 +112,14 @@ export function createTransfer(config: ClientConfig) {
     const total = listed.reduce((s, f) => s + f.size, 0);
     const hashing = progress('hashing ', total);
     const files: LocalFile[] = [];
-    for (const f of listed) files.push({ ...f, digest: await sha256File(f.abs, (n) => hashing.add(n)) });
+    const cache = await openHashCache(config.cacheDir);
+    for (const f of listed) {
+      const { digest, cached } = await cache.digest(f.abs, () => sha256File(f.abs, (n) => hashing.add(n)));
+      if (cached) hashing.add(f.size);
+      files.push({ ...f, digest });
+    }
     hashing.finish();
+    await cache.save().catch(() => undefined);
 
     const v = await request('GET', `/api/v1/models/${slug}/versions/${version}`);
     if (v.status === 404) {

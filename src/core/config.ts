@@ -146,6 +146,8 @@ function mergeStore(file: unknown, env: unknown): Record<string, unknown> {
 export interface ClientConfig {
   url: string;
   token: string | undefined;
+  /** Where the CLI keeps its cache of file digests (undefined: no cache). */
+  cacheDir?: string;
 }
 
 export function loadClientConfig(env: Env = process.env, flags: { url?: string; token?: string } = {}): ClientConfig {
@@ -155,5 +157,6 @@ export function loadClientConfig(env: Env = process.env, flags: { url?: string; 
   } catch {
     throw new ConfigError([`GARDEN_URL / --url: not a URL: ${url}`]);
   }
-  return Object.freeze({ url: url.replace(/\/+$/, ''), token: flags.token ?? env.GARDEN_TOKEN });
+  const cacheRoot = env.GARDEN_CACHE_DIR ?? (env.XDG_CACHE_HOME ? path.join(env.XDG_CACHE_HOME, 'model-garden') : env.HOME ? path.join(env.HOME, '.cache', 'model-garden') : undefined);
+  return Object.freeze({ url: url.replace(/\/+$/, ''), token: flags.token ?? env.GARDEN_TOKEN, cacheDir: cacheRoot });
 }
