@@ -3,11 +3,10 @@
  * imported from test/fixtures/small-catalog.yaml, driven by headless Chromium. Every step asserts
  * what a user sees. Screenshots land in test-results/ for a human look.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { createServices } from '../../src/api/services.js';
@@ -18,37 +17,11 @@ import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { VersionFields } from '../../src/catalog/index.js';
-import { CHROMIUM_PATH, hasChromium, missingService } from '../services.js';
+import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
 
-const WEB_SRC = path.join(ROOT, 'src', 'web');
-const WEB_DIST = path.join(ROOT, 'dist', 'web');
-const RESULTS_DIR = path.join(ROOT, 'test-results');
+const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-catalog');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'small-catalog.yaml');
-
-const chromiumFound = hasChromium();
-// Under CI (CI=true) this throws, so a missing browser fails the run instead of skipping it.
-if (!chromiumFound) missingService('e2e', `Chromium not found at ${CHROMIUM_PATH} (set GARDEN_CHROMIUM or apt-get install chromium)`);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules') continue;
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the web UI when dist/web is missing or older than its sources. */
-function ensureWebBuilt(): void {
-  const index = path.join(WEB_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(WEB_SRC)) return;
-  execFileSync('npx', ['vite', 'build', '--config', 'src/web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-    timeout: 120_000,
-  });
-}
+const chromiumFound = chromiumAvailable();
 
 describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', () => {
   let testDb: TestDb;
@@ -60,7 +33,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    ensureWebBuilt();
+    ensureWebBuilt(WEB_DIST);
     mkdirSync(RESULTS_DIR, { recursive: true });
     testDb = await createTestDatabase('pglite');
     const services = await createServices(testDb.database, { dataDir: tempDataDir() });
@@ -76,11 +49,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     base = address.replace('0.0.0.0', '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.setDefaultTimeout(10_000);
     // A model card's <script>alert(1)</script> must never run: record any dialog it would open.

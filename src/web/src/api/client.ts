@@ -1,5 +1,5 @@
 /** Typed fetch wrappers for the Model Garden API. Failures become ApiError with the server's code. */
-import type { ApiErrorBody, ModelDetail, SearchResponse } from './types';
+import type { ApiErrorBody, ModelDetail, SearchResponse, VersionFile } from './types';
 
 export const API_BASE = '/api/v1';
 
@@ -26,31 +26,54 @@ function isErrorBody(body: unknown): body is ApiErrorBody {
   return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string';
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH';
+  /** Sent as JSON unless it is a Blob (raw bytes, with the content type given in `headers`). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+}
+
+/** One API call: the parsed JSON body, or an ApiError (AbortError passes through untouched). */
+export async function requestJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+  let body: BodyInit | undefined;
+  if (opts.body instanceof Blob) body = opts.body;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    res = await fetch(`${API_BASE}${path}`, {
+      method: opts.method ?? 'GET',
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, 'NETWORK_ERROR', 'The Model Garden server could not be reached. Check your connection and try again.');
   }
   const text = await res.text();
-  let body: unknown = null;
+  let parsed: unknown = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    parsed = text ? JSON.parse(text) : null;
   } catch {
-    body = null;
+    parsed = null;
   }
   if (!res.ok) {
-    if (isErrorBody(body)) {
-      const b = body;
+    if (isErrorBody(parsed)) {
+      const b = parsed;
       throw new ApiError(res.status, b.error.code, b.error.message, b.requestId ?? res.headers.get('x-request-id'), b.error.details);
     }
     throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText || 'The server answered with an error.', res.headers.get('x-request-id'));
   }
-  if (body === null) throw new ApiError(res.status, 'INVALID_RESPONSE', 'The server answered with an empty or malformed body.');
-  return body as T;
+  if (parsed === null) throw new ApiError(res.status, 'INVALID_RESPONSE', 'The server answered with an empty or malformed body.');
+  return parsed as T;
 }
+
+const getJson = <T>(path: string, signal?: AbortSignal): Promise<T> => requestJson<T>(path, { signal });
 
 /** GET /search: ranked results, understood constraints and facet counts. */
 export function searchModels(params: URLSearchParams, signal?: AbortSignal): Promise<SearchResponse> {
@@ -61,14 +84,6 @@ export function searchModels(params: URLSearchParams, signal?: AbortSignal): Pro
 /** GET /models/:slug: the model with every version and its lineage. */
 export function getModel(slug: string, signal?: AbortSignal): Promise<ModelDetail> {
   return getJson<ModelDetail>(`/models/${encodeURIComponent(slug)}`, signal);
-}
-
-export interface VersionFile {
-  path: string;
-  digest: string;
-  size: number;
-  format: string;
-  location: string;
 }
 
 /** GET /models/:slug/versions/:version/files: the committed files of a version. */

@@ -1,6 +1,7 @@
 /** React Query hooks over the API client. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { getModel, getVersionFiles, isApiError, searchModels } from './client';
+import { getExtraction, getRegistryStats } from './registry';
 
 /** Client errors (4xx) are answers, not glitches: retrying them only delays the message. */
 export function retryTransient(count: number, err: unknown): boolean {
@@ -33,6 +34,26 @@ export function useVersionFiles(slug: string, version: string) {
     queryKey: ['files', slug, version],
     queryFn: ({ signal }) => getVersionFiles(slug, version, signal),
     staleTime: 30_000,
+    retry: retryTransient,
+  });
+}
+
+export function useRegistryStats() {
+  return useQuery({
+    queryKey: ['registry-stats'],
+    queryFn: ({ signal }) => getRegistryStats(signal),
+    staleTime: 60_000,
+    retry: retryTransient,
+  });
+}
+
+/** What a version's files say; reads every header on the server, so only fetched when asked for. */
+export function useExtraction(slug: string, version: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ['extraction', slug, version],
+    queryFn: ({ signal }) => getExtraction(slug, version, signal),
+    enabled,
+    staleTime: 5 * 60_000,
     retry: retryTransient,
   });
 }

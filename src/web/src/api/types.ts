@@ -169,3 +169,67 @@ export interface ApiErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
   requestId: string;
 }
+
+/** One committed file of a version (GET …/files). */
+export interface VersionFile {
+  path: string;
+  digest: string;
+  size: number;
+  format: string;
+  location: string;
+  /** Another version holds the same bytes: they are stored once. */
+  shared: boolean;
+}
+
+/** Where a resumable upload stands (POST …/uploads, GET and PATCH /uploads/:id). */
+export interface UploadState {
+  id: string;
+  path: string;
+  digest: string;
+  size: number;
+  /** Bytes received: where the next chunk must start. */
+  offset: number;
+  complete: boolean;
+  /** The server already held these bytes; nothing needs to be sent. */
+  deduplicated: boolean;
+}
+
+/** GET /registry/stats: bytes referenced by versions, bytes stored, and the difference. */
+export interface RegistryStats {
+  referencedBytes: number;
+  storedBytes: number;
+  savedBytes: number;
+}
+
+/**
+ * GET …/extraction: what the committed files say. Mirrors src/registry/extract/types.ts and the
+ * `Extraction` of src/registry/extract/extract.ts (only the parts the UI shows).
+ */
+export interface ExtractedFields {
+  architecture?: string | null;
+  parameters?: number | null;
+  contextLength?: number | null;
+  languages?: string[];
+  license?: string | null;
+  tasks?: string[];
+  card?: { markdown: string; intendedUse: string; limitations: string; trainingData: string };
+  hardware?: { minGpuMemoryGb: Record<string, number | null>; cpuInference: boolean; ramGb?: number | null };
+  compatibility?: { formats: string[]; frameworks: string[]; quantizations: string[] };
+}
+
+export interface Extraction {
+  fields: ExtractedFields;
+  details: {
+    layout?: 'huggingface' | 'gguf' | 'onnx' | 'unknown';
+    files?: string[];
+    hardware?: { minGpuMemoryGb: Record<string, number>; ramGb: number; kvCacheBytes: number; notes: string[] };
+  };
+  notes: string[];
+}
+
+/** POST …/prefill: the fields written into the draft (only the empty ones). */
+export interface PrefillResult {
+  filled: string[];
+  notes: string[];
+  version: VersionView;
+}

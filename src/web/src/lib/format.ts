@@ -15,6 +15,39 @@ export function formatParameters(n: number | null | undefined): string {
   return String(n);
 }
 
+/** 8030261248 → "8.03 B", 6400 → "6.4 K": three significant digits, for counts read from files. */
+export function formatParametersPrecise(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n <= 0) return DASH;
+  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const [div, unit] = units.find(([d]) => n >= d) ?? [1, ''];
+  const value = String(Number((n / div).toPrecision(3)));
+  return unit ? `${value} ${unit}` : value;
+}
+
+/** Decimal units, as disks and the server state sizes: 2100000000 → "2.10 GB". */
+export function formatBytes(n: number): string {
+  if (n >= 1e12) return `${(n / 1e12).toFixed(2)} TB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+/** Bytes per second → "85.2 MB/s". */
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(Math.round(bytesPerSecond))}/s`;
+}
+
+/** Seconds → "45 s", "3 min 20 s", "2 h 5 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return DASH;
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+
 /** 5.6 → "5.6 GB". */
 export function formatGb(gb: number | null | undefined): string {
   if (gb === null || gb === undefined || !Number.isFinite(gb)) return DASH;

@@ -1,89 +1,58 @@
-/** Files: what a version is made of (path, size, sha256, format), with download links. */
-import { Anchor, Card, CopyButton, EmptyState, Group, Skeleton, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
+/**
+ * Files: what a version is made of (path, size, sha256, format), with download links. On a draft,
+ * files can be uploaded from the browser and the model card read out of them.
+ */
+import { Card, Code, EmptyState, Skeleton, Stack, Text } from '@mantine/core';
 import { IconFiles } from '@tabler/icons-react';
+import { useMemo, useState } from 'react';
 import { useVersionFiles } from '../api/queries';
 import { ErrorAlert } from '../components/error-alert';
+import { FilesTable } from './files-table';
+import { ExtractionCard } from './upload/extraction-card';
+import { UploadCard } from './upload/upload-card';
+import { useUpload } from './upload/use-upload';
 
-const formatBytes = (n: number): string =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
+export interface FilesTabProps {
+  slug: string;
+  version: string;
+  /** Drafts take uploads (everyone counts as the owner until there is authentication). */
+  draft: boolean;
+}
 
-export function FilesTab({ slug, version }: { slug: string; version: string }) {
+export function FilesTab({ slug, version, draft }: FilesTabProps) {
   const files = useVersionFiles(slug, version);
-  if (files.isPending) return <Skeleton height={120} radius="md" />;
-  if (files.isError) return <ErrorAlert error={files.error} title="The files could not be loaded" />;
-  const items = files.data.items;
-  if (items.length === 0) {
-    return (
+  const upload = useUpload(slug, version);
+  const [readAsked, setReadAsked] = useState(false);
+  const items = files.data?.items;
+  const existing = useMemo(() => new Set(items?.map((f) => f.path)), [items]);
+
+  let list;
+  if (files.isPending) list = <Skeleton height={120} radius="md" />;
+  else if (files.isError) list = <ErrorAlert error={files.error} title="The files could not be loaded" />;
+  else if (files.data.items.length === 0) {
+    const push = `garden push ./folder --model ${slug} --version ${version}`;
+    list = draft ? (
+      <Card withBorder radius="md" padding="md">
+        <Text size="sm" c="dimmed">
+          No files yet. Upload them above, or with <Code>{push}</Code>
+        </Text>
+      </Card>
+    ) : (
       <Card withBorder radius="md" py="xl">
-        <EmptyState
-          icon={<IconFiles size={28} aria-hidden />}
-          variant="light"
-          color="gray"
-          title="No files yet"
-          description={`Upload them with: garden push ./folder --model ${slug} --version ${version}`}
-        />
+        <EmptyState icon={<IconFiles size={28} aria-hidden />} variant="light" color="gray" title="No files yet" description={`Upload them with: ${push}`} />
       </Card>
     );
-  }
-  const total = items.reduce((s, f) => s + f.size, 0);
+  } else list = <FilesTable slug={slug} version={version} items={files.data.items} />;
+
+  if (!draft) return list;
+  const hasFiles = (items?.length ?? 0) > 0;
   return (
-    <Card withBorder radius="md" p={0}>
-      <Table.ScrollContainer minWidth={720} type="native">
-        <Table striped highlightOnHover verticalSpacing="sm" horizontalSpacing="md" aria-label="Files">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Path</Table.Th>
-              <Table.Th>Format</Table.Th>
-              <Table.Th ta="right">Size</Table.Th>
-              <Table.Th>SHA-256</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((f) => (
-              <Table.Tr key={f.path} data-file={f.path}>
-                <Table.Td>
-                  <Anchor
-                    href={`/api/v1/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}/files/${f.path.split('/').map(encodeURIComponent).join('/')}`}
-                    size="sm"
-                    ff="monospace"
-                    className="break-anywhere"
-                    download
-                  >
-                    {f.path}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{f.format}</Text>
-                </Table.Td>
-                <Table.Td ta="right">
-                  <Text size="sm">{formatBytes(f.size)}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <CopyButton value={f.digest}>
-                    {({ copied, copy }) => (
-                      <Tooltip label={copied ? 'Copied' : 'Copy the full digest'}>
-                        <UnstyledButton onClick={copy} aria-label={`Copy the sha256 of ${f.path}`}>
-                          <Text size="sm" ff="monospace" c="dimmed">
-                            {f.digest.slice(7, 23)}…
-                          </Text>
-                        </UnstyledButton>
-                      </Tooltip>
-                    )}
-                  </CopyButton>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      <Group px="md" py="sm" justify="space-between">
-        <Text size="sm" c="dimmed">
-          {items.length} {items.length === 1 ? 'file' : 'files'}, {formatBytes(total)}
-        </Text>
-        <Text size="sm" c="dimmed" ff="monospace">
-          garden pull {slug}@{version} ./{slug}
-        </Text>
-      </Group>
-    </Card>
+    <Stack gap="lg">
+      <UploadCard version={version} upload={upload} existing={existing} />
+      {hasFiles && (
+        <ExtractionCard slug={slug} version={version} open={readAsked || upload.run?.phase === 'committed'} onOpen={() => setReadAsked(true)} />
+      )}
+      {list}
+    </Stack>
   );
 }

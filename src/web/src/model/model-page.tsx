@@ -106,7 +106,7 @@ function ModelView({ model }: { model: ModelDetail }) {
                 <CompatibilityTab version={selected} />
               </Tabs.Panel>
               <Tabs.Panel value="files">
-                <FilesTab slug={model.slug} version={selected.version} />
+                <FilesTab key={selected.version} slug={model.slug} version={selected.version} draft={selected.lifecycle === 'draft'} />
               </Tabs.Panel>
               <Tabs.Panel value="lineage">
                 <LineageTab model={model} />
