@@ -3,7 +3,7 @@
  * references measured in the same run: the disk's own limit (dd conv=fdatasync) and a blob upload
  * of the same file to Debian's docker-registry (CNCF Distribution) on loopback; with the server's
  * peak RSS.
- *   npm run build && npx tsx bench/upload.ts [--mb 2048]
+ *   npm run build && npx tsx bench/upload.ts [--mb 2048] [--chunk-mb 16]
  * The server runs as a child process (built code) on a fresh data folder, on PGlite or, with
  * GARDEN_BENCH_DATABASE_URL, on PostgreSQL; the client is the CLI's transfer code in this process.
  */
@@ -16,7 +16,9 @@ import { createTransfer, sha256File } from '../src/cli/transfer.js';
 import { ROOT } from '../src/core/paths.js';
 import { createBenchModel, seconds, startBenchServer, writeRandomFile } from './lib/server.js';
 
-const mb = Number(process.argv[process.argv.indexOf('--mb') + 1] || 2048);
+const arg = (name: string, dflt: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt);
+const mb = arg('--mb', 2048);
+const chunkMb = arg('--chunk-mb', 16);
 const work = mkdtempSync(path.join(process.env.GARDEN_BENCH_DIR ?? tmpdir(), 'garden-upload-'));
 const src = path.join(work, 'model');
 mkdirSync(src);
@@ -68,7 +70,12 @@ try {
   await createBenchModel(server.url, 'bench-model');
   const transfer = createTransfer({ url: server.url, token: undefined });
   const quiet = () => undefined;
-  const pushSecs = await seconds(() => transfer.push(src, 'bench-model', '1.0.0', quiet));
+  const cpuBefore = server.cpuSeconds();
+  const clientCpu = process.cpuUsage();
+  const pushSecs = await seconds(() => transfer.push(src, 'bench-model', '1.0.0', quiet, { chunkBytes: chunkMb * 1024 * 1024 }));
+  const serverCpu = server.cpuSeconds() - cpuBefore;
+  const clientUsed = process.cpuUsage(clientCpu);
+  const clientCpuSecs = (clientUsed.user + clientUsed.system) / 1e6;
   const rssAfterUpload = server.peakRssMb();
   const pullSecs = await seconds(() => transfer.pull('bench-model', '1.0.0', path.join(work, 'pulled')));
   const mbps = (s: number) => (bytes / 1024 / 1024 / s).toFixed(0);
@@ -81,6 +88,7 @@ try {
   console.log(`| garden push (hash + upload + verify + fsync + commit) | ${pushSecs.toFixed(2)} | ${mbps(pushSecs)} |`);
   console.log(`| garden push upload part (push minus hashing) | ${uploadSecs.toFixed(2)} | ${mbps(uploadSecs)} |`);
   console.log(`| garden pull (download + verify) | ${pullSecs.toFixed(2)} | ${mbps(pullSecs)} |`);
+  console.log(`\nCPU during push: server ${serverCpu.toFixed(2)} s, client ${clientCpuSecs.toFixed(2)} s (incl. hashing)`);
   console.log(
     `\nfile ${mb} MB · upload/dd ${(ddSecs / uploadSecs).toFixed(2)} · upload/docker-registry ${(registrySecs / uploadSecs).toFixed(2)} · server peak RSS ${rssStart.toFixed(0)} MB at start, ${rssAfterUpload.toFixed(0)} MB after upload, ${server.peakRssMb().toFixed(0)} MB after download`,
   );

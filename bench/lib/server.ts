@@ -8,6 +8,8 @@ export interface BenchServer {
   url: string;
   /** Peak resident memory of the server so far, in MB (VmHWM). */
   peakRssMb(): number;
+  /** CPU seconds (user + system) the server has used so far. */
+  cpuSeconds(): number;
   stop(): void;
 }
 
@@ -44,6 +46,10 @@ export async function startBenchServer(dataDir: string, env: Record<string, stri
     peakRssMb: () => {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
+    },
+    cpuSeconds: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     stop: () => child.kill('SIGTERM'),
   };

@@ -13,6 +13,8 @@ import { extractFromFile, extractFromFolder, type Extraction } from '../registry
 import { emptyFieldsPatch } from '../registry/prefill.js';
 import { checkLooksLikeModel, validateFilePaths } from '../registry/file-paths.js';
 import { openHashCache } from './hash-cache.js';
+import { getStream, readJson, sendStream } from './http-stream.js';
+import type { IncomingMessage } from 'node:http';
 import type { AppError } from '../core/errors.js';
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
@@ -92,6 +94,22 @@ export function createTransfer(config: ClientConfig) {
       throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url}: ${(err as Error).message}`);
     }
   };
+  const auth: Record<string, string> = config.token ? { authorization: `Bearer ${config.token}` } : {};
+  const connect = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (err) {
+      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url}: ${(err as Error).message}`);
+    }
+  };
+  /** The JSON answer of a streamed request; an error answer becomes ApiError. */
+  const streamJson = async <T>(sent: Promise<IncomingMessage>): Promise<T> => {
+    const res = await connect(() => sent);
+    const body = (await readJson(res)) as { error?: { code: string; message: string; details?: unknown } };
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw new ApiError(status, body.error?.code ?? `HTTP_${status}`, body.error?.message ?? `HTTP ${status}`, body.error?.details);
+    return body as T;
+  };
   const json = async <T>(res: Response): Promise<T> => {
     const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; details?: unknown } };
     if (!res.ok) throw new ApiError(res.status, body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? res.statusText, body.error?.details);
@@ -143,14 +161,10 @@ export function createTransfer(config: ClientConfig) {
       bar.add(s.offset);
       while (!s.complete) {
         const end = Math.min(s.offset + chunkBytes, f.size) - 1;
-        const body = f.size === 0 ? Readable.from([]) : createReadStream(f.abs, { start: s.offset, end, highWaterMark: 1 << 20 });
-        const counted = body.pipe(new Transform({ transform: (c: Buffer, _e, done) => (bar.add(c.length), done(null, c)) }));
-        s = await json<State>(
-          await request('PATCH', `/api/v1/uploads/${s.id}`, {
-            body: Readable.toWeb(counted),
-            duplex: 'half',
-            headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(s.offset) },
-          }),
+        const counted = f.size === 0 ? Readable.from([]) : createReadStream(f.abs, { start: s.offset, end, highWaterMark: 4 << 20 });
+        counted.on('data', (c: Buffer) => bar.add(c.length));
+        s = await streamJson<State>(
+          sendStream('PATCH', `${config.url}/api/v1/uploads/${s.id}`, { ...auth, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(s.offset) }, counted, end - s.offset + 1),
         );
       }
     }
@@ -207,12 +221,12 @@ export function createTransfer(config: ClientConfig) {
         continue;
       }
       await mkdir(path.dirname(target), { recursive: true });
-      const res = await request('GET', `/api/v1/models/${slug}/versions/${version}/files/${f.path.split('/').map(encodeURIComponent).join('/')}`);
-      if (!res.ok || !res.body) await json(res);
+      const res = await connect(() => getStream(`${config.url}/api/v1/models/${slug}/versions/${version}/files/${f.path.split('/').map(encodeURIComponent).join('/')}`, auth));
+      if (res.statusCode !== 200) await streamJson(Promise.resolve(res));
       const temp = `${target}.part`;
       const hash = createHash('sha256');
       await pipeline(
-        Readable.fromWeb(res.body as never),
+        res,
         new Transform({ transform: (c: Buffer, _e, done) => (hash.update(c), bar.add(c.length), done(null, c)) }),
         createWriteStream(temp),
       );

@@ -2,7 +2,7 @@
  * Model files: resumable uploads into a draft version, committed all at once, stored once per
  * content digest (deduplicated across versions and models).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Readable } from 'node:stream';
 import { queryRows, schema, type Db } from '../core/db/index.js';
@@ -59,6 +59,10 @@ export function createRegistryService(deps: RegistryDeps) {
   const { db, store, staging } = deps;
   const now = deps.now ?? (() => new Date());
   const expiry = () => new Date(now().getTime() + deps.uploadTtlMs);
+  /** Running sha256 of uploads whose every byte reached this process in order. */
+  const hashes = new Map<string, { hash: Hash; offset: number }>();
+  /** Uploads a request is appending to now (one at a time per upload). */
+  const appending = new Set<string>();
 
   async function draftVersion(slug: string, version: string) {
     const v = await resolveVersion(db, slug, version);
@@ -159,12 +163,40 @@ export function createRegistryService(deps: RegistryDeps) {
       body.resume();
       return state(row);
     }
-    const length = await staging.append(id, offset, body, row.size);
-    await db.update(uploads).set({ updatedAt: now(), expiresAt: expiry() }).where(eq(uploads.id, id));
-    if (length < row.size) return { ...(await state(row)), offset: length };
+    if (appending.has(id)) {
+      body.resume();
+      throw new AppError('CONFLICT', 'another request is sending bytes to this upload right now; ask for its offset and resume after it');
+    }
+    appending.add(id);
+    let length: number;
+    let running = hashes.get(id);
     try {
+      // Hash while the bytes arrive when this process has seen every byte so far, in order.
+      if (offset === 0) hashes.set(id, (running = { hash: createHash('sha256'), offset: 0 }));
+      const r = running?.offset === offset ? running : undefined;
+      if (!r) hashes.delete(id);
+      length = await staging.append(id, offset, body, row.size, r ? (c) => (r.hash.update(c), (r.offset += c.length)) : undefined);
+      if (r && r.offset !== length) hashes.delete(id);
+    } catch (err) {
+      hashes.delete(id);
+      throw err;
+    } finally {
+      appending.delete(id);
+    }
+    // Keep the upload alive; once a minute is plenty against a lifetime of hours.
+    if (length < row.size && now().getTime() - row.updatedAt.getTime() > 60_000) {
+      await db.update(uploads).set({ updatedAt: now(), expiresAt: expiry() }).where(eq(uploads.id, id));
+    }
+    if (length < row.size) return { ...(await state(row)), offset: length };
+    const hashed = hashes.get(id);
+    hashes.delete(id);
+    try {
+      const digest = hashed && `sha256:${hashed.hash.digest('hex')}`;
+      if (digest && digest !== row.digest) {
+        throw new AppError('DIGEST_MISMATCH', `the bytes have digest ${digest}, not ${row.digest}`, { expected: row.digest, actual: digest });
+      }
       // Move the staged file into the store when it can take it over; otherwise stream a copy.
-      if (store.adopt) await store.adopt(row.digest as Digest, staging.pathOf(id), row.size);
+      if (store.adopt) await store.adopt(row.digest as Digest, staging.pathOf(id), row.size, { verified: digest === row.digest });
       else await store.put(row.digest as Digest, staging.read(id), row.size);
     } catch (err) {
       // The staged bytes are wrong (digest) or unusable: start this file again from zero.
@@ -369,7 +401,10 @@ export function createRegistryService(deps: RegistryDeps) {
   /** Removes uploads whose client went away (rows and staged bytes). Returns how many. */
   async function reapExpiredUploads(): Promise<number> {
     const gone = await db.delete(uploads).where(lt(uploads.expiresAt, now())).returning({ id: uploads.id });
-    for (const g of gone) await staging.remove(g.id);
+    for (const g of gone) {
+      hashes.delete(g.id);
+      await staging.remove(g.id);
+    }
     const live = new Set((await db.select({ id: uploads.id }).from(uploads)).map((u) => u.id));
     for (const id of await staging.list()) if (!live.has(id)) await staging.remove(id);
     return gone.length;

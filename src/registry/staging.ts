@@ -5,7 +5,7 @@
  * Nothing here is visible in the catalog; a completed upload is moved into the ArtifactStore.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
@@ -15,7 +15,7 @@ const ID_RE = /^[0-9a-f-]{36}$/;
 
 export interface UploadStaging {
   /** Appends `body` at `offset`, which must equal the staged length; returns the new length. */
-  append(id: string, offset: number, body: Readable, maxTotal: number): Promise<number>;
+  append(id: string, offset: number, body: Readable, maxTotal: number, tap?: (chunk: Buffer) => void): Promise<number>;
   length(id: string): Promise<number>;
   read(id: string): Readable;
   /** The staged file itself, for stores that can take it over by rename. */
@@ -42,7 +42,12 @@ export async function createFsStaging(dir: string): Promise<UploadStaging> {
     }
   }
 
-  async function append(id: string, offset: number, body: Readable, maxTotal: number): Promise<number> {
+  /**
+   * `tap` sees every accepted byte, in order, before it is written (the registry hashes while the
+   * upload arrives). After each chunk the kernel is asked to start writing the file to disk in the
+   * background, so the fsync that makes the finished upload durable has little left to do.
+   */
+  async function append(id: string, offset: number, body: Readable, maxTotal: number, tap?: (chunk: Buffer) => void): Promise<number> {
     const current = await length(id);
     if (offset !== current) {
       body.resume();
@@ -68,6 +73,7 @@ export async function createFsStaging(dir: string): Promise<UploadStaging> {
             return;
           }
           written += chunk.length;
+          tap?.(chunk);
           done(null, chunk);
         },
       });
@@ -89,7 +95,17 @@ export async function createFsStaging(dir: string): Promise<UploadStaging> {
       }
       throw err;
     });
+    void flushInBackground(target);
     return length(id);
+  }
+
+  async function flushInBackground(target: string): Promise<void> {
+    try {
+      const fh = await open(target, 'r');
+      await fh.datasync().finally(() => fh.close());
+    } catch {
+      /* removed meanwhile, or the disk is busy: the final fsync does it */
+    }
   }
 
   return {

@@ -79,12 +79,20 @@ export async function createFsStore(opts: FsStoreOptions): Promise<ArtifactStore
     }
   }
 
-  /** Verifies a finished file by reading it (page cache, fast), fsyncs it and renames it in. */
-  async function adopt(digest: Digest, file: string, size: number): Promise<void> {
+  /**
+   * Verifies a finished file by reading it (page cache, fast) unless the caller already hashed it
+   * as it arrived, then fsyncs it and renames it in.
+   */
+  async function adopt(digest: Digest, file: string, size: number, opts: { verified?: boolean } = {}): Promise<void> {
     checkDigest(digest);
-    const verifier = new VerifyingStream(digest, size);
-    await pipeline(createReadStream(file, { highWaterMark: 4 << 20 }), verifier, new Writable({ write: (_c, _e, done) => done() }));
-    verifier.verify();
+    if (opts.verified) {
+      const actual = (await stat(file)).size;
+      if (actual !== size) throw new AppError('SIZE_MISMATCH', `expected ${size} bytes, got ${actual}`, { expected: size, actual });
+    } else {
+      const verifier = new VerifyingStream(digest, size);
+      await pipeline(createReadStream(file, { highWaterMark: 4 << 20 }), verifier, new Writable({ write: (_c, _e, done) => done() }));
+      verifier.verify();
+    }
     try {
       await publish(file, digest);
     } catch (err) {

@@ -31,8 +31,9 @@ export interface ArtifactStore {
   /**
    * Optional: takes a finished local file as the blob (verifying size and digest) by moving it,
    * instead of copying its bytes. Stores on the same filesystem as the upload staging offer it.
+   * `verified`: the caller hashed the bytes as they arrived, so they are not read again.
    */
-  adopt?(digest: Digest, file: string, size: number): Promise<void>;
+  adopt?(digest: Digest, file: string, size: number, opts?: { verified?: boolean }): Promise<void>;
   /** Optional: the blob as a file on this host, for stores that keep blobs on a local disk. */
   localPath?(digest: Digest): string;
   /** Where the blob lives in backend terms (`file://…`, `oci://host/repo@sha256:…`, `s3://bucket/key`). */
