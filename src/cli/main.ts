@@ -181,6 +181,24 @@ export function buildCli(): Command {
     });
 
   program
+    .command('scan <path>')
+    .description('scan a model file or folder for code that runs when it is loaded (pickle, PyTorch, numpy, joblib, archives, …)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 pass, 2 warn (a person must look), 1 block (critical or high findings, or the scan failed).\n' +
+        'Formats are identified from content, not names; a file that cannot be parsed, or an unknown format inside a model folder, blocks.',
+    )
+    .action(async (p: string, o: { json?: boolean }) => {
+      const { createScanner } = await import('../scanner/scan.js');
+      const { renderScanReport, toJsonReport } = await import('./scan-format.js');
+      const report = await createScanner().scanPath(p);
+      if (o.json) process.stdout.write(`${JSON.stringify(toJsonReport(report))}\n`);
+      else process.stdout.write(`${renderScanReport(report)}\n`);
+      process.exitCode = report.verdict === 'pass' ? 0 : report.verdict === 'warn' ? 2 : 1;
+    });
+
+  program
     .command('inspect <path>')
     .description('show what a model folder or .gguf file says about itself (headers only) and the hardware it needs')
     .option('--json', 'print JSON')

@@ -1,0 +1,173 @@
+/**
+ * Scans a file or a model folder: walks it (symbolic links are reported, never followed), detects
+ * each file's format from its content, runs that format's scanner, and turns findings into
+ * verdicts. Fails closed: an unknown format, a parse failure, a scanner error or a resource limit
+ * is a high finding, so the file is blocked.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ScanTarget } from './context.js';
+import { detectFormat, HEAD_BYTES } from './detect.js';
+import { SCANNERS } from './scanners.js';
+import { DEFAULT_LIMITS, finding, overallVerdict, verdictOf, type FileFormat, type FileReport, type Finding, type ScanLimits, type ScanReport } from './types.js';
+
+export interface ScanOptions {
+  limits?: Partial<ScanLimits>;
+  /** Files scanned at once in a folder. */
+  concurrency?: number;
+}
+
+/** Formats that are data, not code, and need no scanner of their own. */
+const INERT: ReadonlySet<FileFormat> = new Set(['text']);
+/** Folders that are tool state, not part of the model. */
+const SKIPPED_DIRS = new Set(['.git', '.cache']);
+
+async function readHead(abs: string, size: number): Promise<Buffer> {
+  const fh = await open(abs, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+interface Walked {
+  rel: string;
+  abs: string;
+  size: number;
+  mode: number;
+  symlink: boolean;
+}
+
+async function walk(root: string): Promise<Walked[]> {
+  const out: Walked[] = [];
+  const visit = async (dir: string) => {
+    for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const abs = path.join(dir, e.name);
+      const rel = path.relative(root, abs).split(path.sep).join('/');
+      if (e.isDirectory()) {
+        if (!SKIPPED_DIRS.has(e.name)) await visit(abs);
+        continue;
+      }
+      const st = await lstat(abs);
+      out.push({ rel, abs, size: st.size, mode: st.mode, symlink: e.isSymbolicLink() });
+    }
+  };
+  await visit(root);
+  return out;
+}
+
+export function createScanner(opts: ScanOptions = {}) {
+  const limits: ScanLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const concurrency = opts.concurrency ?? 2;
+
+  /** Scans one regular file; never throws for a problem in the file. */
+  async function scanOne(abs: string, display: string, size: number, root: string | null, depth: number, mode = 0): Promise<FileReport> {
+    let format: FileFormat = 'unknown';
+    const findings: Finding[] = [];
+    try {
+      const head = await readHead(abs, size);
+      format = await detectFormat(head, size, display, abs);
+      const target: ScanTarget = {
+        path: display,
+        abs,
+        size,
+        head,
+        format,
+        root,
+        limits,
+        depth,
+        scanNested: (name, content) => scanNested(name, content, root, depth + 1),
+      };
+      const scanner = SCANNERS[format];
+      if (scanner) findings.push(...(await scanner(target)));
+      else if (!INERT.has(format)) {
+        findings.push(
+          finding(
+            'UNKNOWN_FORMAT',
+            'high',
+            format === 'unknown'
+              ? 'the file is in no format the scanner knows (checked by content, not name): it cannot be shown to be safe'
+              : `files in ${format} format are not scanned yet: they cannot be shown to be safe`,
+            0,
+          ),
+        );
+      }
+      if (depth === 0 && (mode & 0o111) !== 0 && !['shell', 'python', 'executable'].includes(format)) {
+        findings.push(finding('EXECUTABLE_BIT', 'medium', 'the file is marked executable, which a model file never needs', null));
+      }
+    } catch (err) {
+      findings.push(finding('SCAN_ERROR', 'high', `the file could not be scanned: ${(err as Error).message}`, null));
+    }
+    return { path: display, format, verdict: verdictOf(findings), findings };
+  }
+
+  /** Content found inside a file (an archive member): spooled to a temp file and scanned as one. */
+  async function scanNested(name: string, content: Readable, root: string | null, depth: number): Promise<Finding[]> {
+    if (depth > limits.maxArchiveDepth) {
+      content.destroy();
+      return [finding('SCAN_LIMIT', 'high', `archive nested deeper than ${limits.maxArchiveDepth} levels: ${name} was not scanned`, null, name)];
+    }
+    const dir = await mkdtemp(path.join(tmpdir(), 'garden-scan-'));
+    const file = path.join(dir, randomUUID());
+    try {
+      let bytes = 0;
+      const cap = new Transform({
+        transform(chunk: Buffer, _e, done) {
+          bytes += chunk.length;
+          if (bytes > limits.maxArchiveBytes) done(new Error(`more than ${limits.maxArchiveBytes} bytes`));
+          else done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(content, cap, createWriteStream(file));
+      } catch (err) {
+        return [finding('ARCHIVE_MEMBER_UNREADABLE', 'high', `${name} could not be read out of its archive: ${(err as Error).message}`, null, name)];
+      }
+      const report = await scanOne(file, name, bytes, root, depth);
+      return report.findings.map((f) => ({ ...f, member: f.member ? `${name}/${f.member}` : name }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Scans a file or a folder. */
+  async function scanPath(p: string): Promise<ScanReport> {
+    const abs = path.resolve(p);
+    const st = await lstat(abs);
+    if (st.isFile()) {
+      const report = await scanOne(abs, path.basename(abs), st.size, null, 0, st.mode);
+      return { verdict: report.verdict, files: [report] };
+    }
+    if (!st.isDirectory()) throw new Error(`${p} is neither a file nor a folder`);
+    const entries = await walk(abs);
+    const files: FileReport[] = new Array<FileReport>(entries.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const i = next++;
+        const e = entries[i]!;
+        if (e.symlink) {
+          const fs = [finding('SYMLINK', 'high', 'a symbolic link inside a model folder can point at any file on the host that loads it', null)];
+          files[i] = { path: e.rel, format: 'unknown', verdict: verdictOf(fs), findings: fs };
+        } else if ((e.mode & 0o170000) !== 0o100000) {
+          const fs = [finding('SPECIAL_FILE', 'high', 'a device, socket or pipe has no place in a model folder', null)];
+          files[i] = { path: e.rel, format: 'unknown', verdict: verdictOf(fs), findings: fs };
+        } else {
+          files[i] = await scanOne(e.abs, e.rel, e.size, abs, 0, e.mode);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    return { verdict: overallVerdict(files), files };
+  }
+
+  return { scanPath, scanFile: scanOne };
+}

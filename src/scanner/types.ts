@@ -1,0 +1,108 @@
+/**
+ * The scanner's vocabulary: findings with a stable code and severity, per-file reports, verdicts.
+ * A file's verdict follows its worst finding: critical/high → block, medium → warn, else pass.
+ * Fail closed: what cannot be parsed, is of an unknown format inside a model folder, or hits a
+ * resource limit is reported as a high finding (so `block`), never silently passed.
+ */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export type Verdict = 'block' | 'warn' | 'pass';
+
+export interface Finding {
+  /** Stable, SCREAMING_SNAKE code, e.g. PICKLE_CODE_EXECUTION, ZIP_SLIP, SAFETENSORS_OVERLAP. */
+  code: string;
+  severity: Severity;
+  /** One sentence a reviewer understands: what, where, why it matters. */
+  message: string;
+  /** Byte offset in the file (or in the archive member, see `member`) where known. */
+  offset: number | null;
+  /** For findings inside an archive or checkpoint: the member path, e.g. `archive/data.pkl`. */
+  member?: string;
+}
+
+/** What a file is, decided from its content (never from its name alone). */
+export type FileFormat =
+  | 'pickle'
+  | 'pytorch-zip'
+  | 'pytorch-legacy'
+  | 'numpy-npy'
+  | 'numpy-npz'
+  | 'joblib'
+  | 'safetensors'
+  | 'gguf'
+  | 'onnx'
+  | 'keras'
+  | 'hdf5'
+  | 'savedmodel'
+  | 'tflite'
+  | 'zip'
+  | 'tar'
+  | 'gzip'
+  | 'json'
+  | 'text'
+  | 'python'
+  | 'shell'
+  | 'executable'
+  | 'sentencepiece'
+  | 'unknown';
+
+export interface FileReport {
+  /** Path relative to the scanned folder (forward slashes), or the file name for a single file. */
+  path: string;
+  format: FileFormat;
+  verdict: Verdict;
+  findings: Finding[];
+}
+
+export interface ScanReport {
+  verdict: Verdict;
+  files: FileReport[];
+}
+
+/** Resource limits; hitting one is a finding (SCAN_LIMIT, high), not a crash or a pass. */
+export interface ScanLimits {
+  /** Most pickle opcodes interpreted per pickle stream. */
+  maxPickleOps: number;
+  /** Deepest stack / memo size the pickle interpreter keeps. */
+  maxPickleStack: number;
+  maxPickleMemo: number;
+  /** Archives: most members, largest total uncompressed bytes, largest member ratio, nesting depth. */
+  maxArchiveMembers: number;
+  maxArchiveBytes: number;
+  maxCompressionRatio: number;
+  maxArchiveDepth: number;
+  /** Largest JSON header / metadata block read into memory (safetensors header, GGUF strings, JSON files). */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_LIMITS: ScanLimits = {
+  maxPickleOps: 50_000_000,
+  maxPickleStack: 1_000_000,
+  maxPickleMemo: 5_000_000,
+  maxArchiveMembers: 100_000,
+  maxArchiveBytes: 1024 ** 4,
+  maxCompressionRatio: 200,
+  maxArchiveDepth: 3,
+  maxHeaderBytes: 100 * 1024 * 1024,
+};
+
+const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+
+export function verdictOf(findings: readonly Finding[]): Verdict {
+  const worst = Math.max(-1, ...findings.map((f) => RANK[f.severity]));
+  return worst >= RANK.high ? 'block' : worst === RANK.medium ? 'warn' : 'pass';
+}
+
+export function overallVerdict(files: readonly FileReport[]): Verdict {
+  if (files.some((f) => f.verdict === 'block')) return 'block';
+  if (files.some((f) => f.verdict === 'warn')) return 'warn';
+  return 'pass';
+}
+
+export const finding = (code: string, severity: Severity, message: string, offset: number | null = null, member?: string): Finding => ({
+  code,
+  severity,
+  message,
+  offset,
+  ...(member ? { member } : {}),
+});
