@@ -1,11 +1,10 @@
 /** The `garden` command line. Commands are thin: they call the server's API or the services. */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ConfigError, loadClientConfig, loadConfig } from '../core/config.js';
+import { ConfigError, loadClientConfig } from '../core/client-config.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 import { ApiError, createClient } from './client.js';
 import { count, gb, table } from './format.js';
-import { createTransfer } from './transfer.js';
 import type { ImportReportT, ModelDetailT, ModelSummaryT } from '../catalog/index.js';
 
 type Out = { json?: boolean; url?: string; token?: string };
@@ -91,6 +90,7 @@ export function buildCli(): Command {
     .option('--no-demo', 'do not load the demo catalog on first start')
     .action(async (o: { port?: string; host?: string; dataDir?: string; databaseUrl?: string; demo: boolean }) => {
       const { startServer } = await import('../server.js');
+      const { loadConfig } = await import('../core/config.js');
       const config = loadConfig(process.env, {
         ...(o.port ? { port: Number(o.port) } : {}),
         ...(o.host ? { host: o.host } : {}),
@@ -168,6 +168,7 @@ export function buildCli(): Command {
     .action(async (folder: string, o: Out & { model: string; version: string; chunkMb: string }) => {
       const chunkMb = Number(o.chunkMb);
       if (!(chunkMb > 0 && chunkMb <= 1024)) throw new ApiError(0, 'INVALID_INPUT', '--chunk-mb must be a number of MB between 1 and 1024');
+      const { createTransfer } = await import('./transfer.js');
       const t = createTransfer(clientConfig(o));
       const r = await t.push(folder, o.model, o.version, (s) => process.stderr.write(`${s}\n`), { chunkBytes: Math.round(chunkMb * 1024 * 1024) });
       print(r, o, () =>
@@ -228,6 +229,7 @@ export function buildCli(): Command {
     .action(async (ref: string, folder: string, o: Out) => {
       const at = ref.lastIndexOf('@');
       if (at <= 0) throw new ApiError(0, 'INVALID_INPUT', 'name the version: garden pull slug@1.2.0 ./dir');
+      const { createTransfer } = await import('./transfer.js');
       const files = await createTransfer(clientConfig(o)).pull(ref.slice(0, at), ref.slice(at + 1), folder);
       print({ files }, o, () => `${files.length} files verified in ${folder}`);
     });

@@ -25,6 +25,6 @@ export function renderScanReport(r: ScanReport): string {
     }
   }
   const count = (v: string) => r.files.filter((f) => f.verdict === v).length;
-  lines.push('', `verdict: ${r.verdict.toUpperCase()} · ${r.files.length} files: ${count('block')} blocked, ${count('warn')} to review, ${count('pass')} passed`);
+  lines.push('', `verdict: ${r.verdict.toUpperCase()} · ${r.files.length} file${r.files.length === 1 ? "" : "s"}: ${count('block')} blocked, ${count('warn')} to review, ${count('pass')} passed`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './client-config.js';
 
 /** Every setting Model Garden reads. Nothing else in the code base reads process.env. */
 const ConfigSchema = z
@@ -51,12 +52,6 @@ const ConfigSchema = z
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -142,21 +137,4 @@ function mergeStore(file: unknown, env: unknown): Record<string, unknown> {
   return out;
 }
 
-/** Settings of CLI commands that talk to a running server. */
-export interface ClientConfig {
-  url: string;
-  token: string | undefined;
-  /** Where the CLI keeps its cache of file digests (undefined: no cache). */
-  cacheDir?: string;
-}
-
-export function loadClientConfig(env: Env = process.env, flags: { url?: string; token?: string } = {}): ClientConfig {
-  const url = flags.url ?? env.GARDEN_URL ?? 'http://localhost:8080';
-  try {
-    new URL(url);
-  } catch {
-    throw new ConfigError([`GARDEN_URL / --url: not a URL: ${url}`]);
-  }
-  const cacheRoot = env.GARDEN_CACHE_DIR ?? (env.XDG_CACHE_HOME ? path.join(env.XDG_CACHE_HOME, 'model-garden') : env.HOME ? path.join(env.HOME, '.cache', 'model-garden') : undefined);
-  return Object.freeze({ url: url.replace(/\/+$/, ''), token: flags.token ?? env.GARDEN_TOKEN, cacheDir: cacheRoot });
-}
+export { ConfigError, loadClientConfig, type ClientConfig } from './client-config.js';
