@@ -32,6 +32,13 @@ function isUtf8Text(head: Buffer, complete: boolean): boolean {
   }
 }
 
+/** A Windows PE file: "MZ", and the PE signature where the DOS header points (when within the head). */
+function isPortableExecutable(head: Buffer): boolean {
+  if (!startsWith(head, 'MZ') || head.length < 0x40) return false;
+  const at = head.readUInt32LE(0x3c);
+  return at + 4 <= head.length ? startsWith(head, 'PE\0\0', at) : true;
+}
+
 /** Top-level protobuf field numbers of `head`, or null when it is not a well-formed message prefix. */
 export function protobufFields(head: Buffer, complete: boolean): Set<number> | null {
   const fields = new Set<number>();
@@ -110,7 +117,9 @@ export async function detectFormat(head: Buffer, size: number, name: string, abs
   if (startsWith(head, 'TFL3', 4)) return 'tflite';
   if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
   if (startsWith(head, 'ustar', 257)) return 'tar';
-  if (startsWith(head, '\x7fELF') || startsWith(head, 'MZ') || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(head.length >= 4 ? head.readUInt32BE(0) : 0)) {
+  // TensorFlow reads checkpoint shards as raw numbers; the index is checked by the SavedModel scanner.
+  if (/(^|\/)variables\.(index|data-\d{5}-of-\d{5})$/.test(name) || ['fingerprint.pb', 'keras_metadata.pb', 'saved_model.pbtxt'].includes(base)) return 'savedmodel';
+  if (startsWith(head, '\x7fELF') || isPortableExecutable(head) || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(head.length >= 4 ? head.readUInt32BE(0) : 0)) {
     return 'executable';
   }
   if (head.length >= 9 && head[8] === 0x7b) {

@@ -13,6 +13,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ScanTarget } from './context.js';
 import { detectFormat, HEAD_BYTES } from './detect.js';
+import { onnxExternalDataFiles } from './formats/onnx.js';
 import { SCANNERS } from './scanners.js';
 import { DEFAULT_LIMITS, finding, overallVerdict, verdictOf, type FileFormat, type FileReport, type Finding, type ScanLimits, type ScanReport } from './types.js';
 
@@ -138,6 +139,24 @@ export function createScanner(opts: ScanOptions = {}) {
     }
   }
 
+  /**
+   * Files an ONNX model of the folder names as external data are raw tensor bytes (ONNX Runtime
+   * reads them as numbers): they are not "unknown", as long as nothing else was found in them.
+   */
+  async function markOnnxExternalData(root: string, entries: Walked[], files: FileReport[]): Promise<void> {
+    const covered = new Set<string>();
+    for (const [i, f] of files.entries()) {
+      if (f.format !== 'onnx') continue;
+      const e = entries[i]!;
+      const target = { path: f.path, abs: e.abs, size: e.size, head: Buffer.alloc(0), format: f.format, root, limits, depth: 0, scanNested: () => Promise.resolve([]) };
+      for (const p of await onnxExternalDataFiles(target)) covered.add(path.resolve(p));
+    }
+    for (const [i, f] of files.entries()) {
+      if (!covered.has(entries[i]!.abs) || f.findings.some((x) => x.code !== 'UNKNOWN_FORMAT')) continue;
+      files[i] = { path: f.path, format: 'onnx-data', verdict: 'pass', findings: [] };
+    }
+  }
+
   /** Scans a file or a folder. */
   async function scanPath(p: string): Promise<ScanReport> {
     const abs = path.resolve(p);
@@ -166,6 +185,7 @@ export function createScanner(opts: ScanOptions = {}) {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    await markOnnxExternalData(abs, entries, files);
     return { verdict: overallVerdict(files), files };
   }
 

@@ -31,6 +31,8 @@ export type FileFormat =
   | 'safetensors'
   | 'gguf'
   | 'onnx'
+  /** Raw tensor bytes an ONNX model in the same folder names as its external data. */
+  | 'onnx-data'
   | 'keras'
   | 'hdf5'
   | 'savedmodel'

@@ -60,8 +60,9 @@ export function unsafeMemberName(name: string): string | null {
 
 function openFile(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    // strictFileNames off: we report bad names ourselves instead of failing the whole archive.
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true, decodeStrings: true }, (err, zip) =>
+    // decodeStrings off: yauzl would reject `..` and absolute names by failing the whole archive;
+    // names are decoded in openZip and bad ones reported as findings instead.
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true, decodeStrings: false }, (err, zip) =>
       err || !zip ? reject(err ?? new Error('no zip')) : resolve(zip),
     ),
   );
@@ -81,6 +82,8 @@ export async function openZip(file: string, limits: ScanLimits): Promise<OpenedZ
     zip.on('end', () => resolve());
     zip.on('entry', (entry: Entry) => {
       const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
+      // As yauzl decodes them (UTF-8 flag, Info-ZIP Unicode path field), keeping backslashes.
+      entry.fileName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
       const m: ZipMember = {
         name: entry.fileName,
         compressedSize: entry.compressedSize,
