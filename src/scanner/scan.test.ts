@@ -32,4 +32,11 @@ describe('scanning a model folder', () => {
       files: [{ path: 'card.md', format: 'text', verdict: 'pass', findings: [] }],
     });
   });
+
+  it('flags a file whose name promises another format than its content', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'garden-scan-named-'));
+    writeFileSync(path.join(dir, 'model.safetensors'), '{"not": "weights"}');
+    const [file] = (await createScanner().scanPath(dir)).files;
+    expect(file).toMatchObject({ format: 'json', verdict: 'warn', findings: [expect.objectContaining({ code: 'EXTENSION_MISMATCH', severity: 'medium' })] });
+  });
 });

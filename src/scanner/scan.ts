@@ -65,6 +65,37 @@ async function walk(root: string): Promise<Walked[]> {
   return out;
 }
 
+/** Formats a file extension promises; a file whose content is something else is worth a look. */
+const BY_EXTENSION: Record<string, FileFormat[]> = {
+  safetensors: ['safetensors'],
+  gguf: ['gguf'],
+  onnx: ['onnx'],
+  npy: ['numpy-npy'],
+  npz: ['numpy-npz', 'zip'],
+  keras: ['keras'],
+  h5: ['hdf5', 'keras'],
+  hdf5: ['hdf5'],
+  tflite: ['tflite'],
+  json: ['json'],
+  pt: ['pytorch-zip', 'pytorch-legacy', 'pickle'],
+  pth: ['pytorch-zip', 'pytorch-legacy', 'pickle'],
+  ckpt: ['pytorch-zip', 'pytorch-legacy', 'pickle', 'zip'],
+  pkl: ['pickle', 'joblib', 'pytorch-legacy'],
+  pickle: ['pickle', 'joblib'],
+  joblib: ['joblib', 'pickle'],
+  tar: ['tar'],
+  gz: ['gzip'],
+  tgz: ['gzip'],
+  zip: ['zip', 'pytorch-zip', 'numpy-npz', 'keras'],
+};
+
+function extensionMismatch(name: string, format: FileFormat): string | null {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();
+  const expected = ext ? BY_EXTENSION[ext] : undefined;
+  if (!expected || expected.includes(format) || format === 'unknown') return null;
+  return `named .${ext} but its content is ${format}: a tool that picks its loader by name and one that reads the bytes would disagree`;
+}
+
 export function createScanner(opts: ScanOptions = {}) {
   const limits: ScanLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const concurrency = opts.concurrency ?? 2;
@@ -101,6 +132,8 @@ export function createScanner(opts: ScanOptions = {}) {
           ),
         );
       }
+      const named = extensionMismatch(display, format);
+      if (named) findings.push(finding('EXTENSION_MISMATCH', 'medium', named, 0));
       if (depth === 0 && (mode & 0o111) !== 0 && !['shell', 'python', 'executable'].includes(format)) {
         findings.push(finding('EXECUTABLE_BIT', 'medium', 'the file is marked executable, which a model file never needs', null));
       }
