@@ -1,6 +1,6 @@
 /**
  * Scanner throughput and memory on the two shapes the issue names:
- *   npm run build && npx tsx bench/scan.ts [--checkpoint-mb 2048] [--pickle-mb 200]
+ *   npm run build && npx tsx bench/scan.ts [--checkpoint-mb 2048] [--pickle-mb 200] [--keep]
  * 1. A PyTorch-style zip checkpoint: a small archive/data.pkl (an OrderedDict of tensors rebuilt
  *    with torch._utils._rebuild_tensor_v2 over persistent storages, as torch.save writes it) and
  *    large stored tensor members. The scanner need not read the tensor payloads.
@@ -211,5 +211,6 @@ try {
   }
   console.log(`\nprocess start-up (scan of README.md): ${empty.seconds.toFixed(2)} s, ${empty.peakMb.toFixed(0)} MB; MB/s subtracts it`);
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  if (process.argv.includes('--keep')) console.log(`files kept in ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }

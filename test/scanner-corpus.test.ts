@@ -17,6 +17,8 @@ interface Label {
   verdict: 'block' | 'warn' | 'pass';
   codes: string[];
   technique: string;
+  /** The format the file must be detected as (single files only). */
+  format?: string;
 }
 
 function generate(): { dir: string; labels: Label[] } | null {
@@ -46,6 +48,7 @@ describe.runIf(corpus)('the labelled scanner corpus', () => {
       const codes = report.files.flatMap((f) => f.findings.map((x) => x.code));
       const explain = JSON.stringify(report.files.map((f) => ({ path: f.path, format: f.format, findings: f.findings.map((x) => `${x.severity} ${x.code}: ${x.message}`) })), null, 1);
       expect(report.verdict, explain).toBe(label.verdict);
+      if (label.format && report.files.length === 1) expect(report.files[0]!.format, explain).toBe(label.format);
       for (const code of label.codes) expect(codes, explain).toContain(code);
     });
   }

@@ -353,7 +353,7 @@ def gen_archives(c: Corpus) -> None:
     crc[30 + name_len + extra_len + 3] ^= 0xFF
     c.write("archive/zip-crc.zip", bytes(crc), "block", ["ZIP_CRC"], "member data altered after the CRC was written", "zip")
     inner = zip_bytes([("evil.pkl", evil_pickle())])
-    c.write("archive/nested-pickle.zip", zip_bytes([("README.md", b"ok\n"), ("inner.zip", inner)]), "block", [], "zip inside a zip holding a malicious pickle", "zip")
+    c.write("archive/nested-pickle.zip", zip_bytes([("README.md", b"ok\n"), ("inner.zip", inner)]), "block", ["PICKLE_CODE_EXECUTION"], "zip inside a zip holding a malicious pickle", "zip")
     deep = evil_pickle()
     for i in range(6):
         deep = zip_bytes([(f"level{i}.zip" if i else "evil.pkl", deep)])
@@ -371,7 +371,7 @@ def gen_archives(c: Corpus) -> None:
     c.write("archive/tar-device.tar", tar_bytes([(dev, None)], fmt=tarfile.USTAR_FORMAT), "block", ["TAR_DEVICE"], "tar member that is a device file", "tar")
     c.write("archive/clean.tar.gz", gzip.compress(tar_bytes(clean_tar()), mtime=0), "pass", [], "clean gzip-compressed tar", "gzip")
     c.write("archive/slip.tar.gz", gzip.compress(tar_bytes([(tinfo("../evil.txt"), b"x")]), mtime=0), "block", ["TAR_SLIP"], "tar slip inside gzip", "gzip")
-    c.write("archive/pickle.pkl.gz", gzip.compress(evil_pickle(), mtime=0), "block", [], "gzip-compressed malicious pickle", "gzip")
+    c.write("archive/pickle.pkl.gz", gzip.compress(evil_pickle(), mtime=0), "block", ["PICKLE_CODE_EXECUTION"], "gzip-compressed malicious pickle (read as joblib does)", "joblib")
     c.write("archive/gzip-bomb.gz", gzip.compress(bytes(20 * 1024 * 1024), mtime=0), "block", ["GZIP_BOMB"], "gzip expanding more than 200x", "gzip")
 
 

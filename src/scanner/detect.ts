@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { openZip } from './archive/zip.js';
+import { sniffCompression, sniffPickle } from './formats/pickle.js';
 import { DEFAULT_LIMITS, type FileFormat } from './types.js';
 
 export const HEAD_BYTES = 64 * 1024;
@@ -91,12 +92,12 @@ async function zipKind(abs: string): Promise<FileFormat> {
   }
 }
 
-function pickleKind(head: Buffer): FileFormat | null {
+async function pickleKind(head: Buffer, complete: boolean): Promise<FileFormat | null> {
   if (startsWith(head, TORCH_LEGACY_MAGIC)) return 'pytorch-legacy';
+  // Protocol 2+ has a PROTO opcode; protocol 0/1 has no magic and can look like text
+  // ("(S'touch x'\nios\nsystem\n."): sniffPickle interprets the start to decide.
   const proto = head[0] === 0x80 && (head[1] ?? 99) <= 5;
-  // Protocol 0/1 pickles begin with an opcode such as GLOBAL ('c'), MARK ('('), EMPTY_DICT ('}').
-  const old = /^(c[A-Za-z_][\w.]*\n[\w.]+\n|\((?:dp|lp|t|c)|\}q?|\]q?|\(\))/.test(head.subarray(0, 64).toString('latin1'));
-  if (!proto && !old) return null;
+  if (!proto && !(await sniffPickle(head, complete))) return null;
   const text = head.toString('latin1');
   if (text.includes('joblib.numpy_pickle') || text.includes('NumpyArrayWrapper')) return 'joblib';
   return 'pickle';
@@ -115,6 +116,8 @@ export async function detectFormat(head: Buffer, size: number, name: string, abs
   if (startsWith(head, '\x93NUMPY')) return 'numpy-npy';
   if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'hdf5';
   if (startsWith(head, 'TFL3', 4)) return 'tflite';
+  // joblib compresses pickles (zlib, gzip, bz2, xz, lz4) and keeps the .joblib / .pkl name.
+  if (/\.(joblib|pkl|pickle)(\.(gz|z|bz2|xz|lzma|lz4))?$/.test(base) && sniffCompression(head) !== 'none') return 'joblib';
   if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
   if (startsWith(head, 'ustar', 257)) return 'tar';
   // TensorFlow reads checkpoint shards as raw numbers; the index is checked by the SavedModel scanner.
@@ -126,11 +129,8 @@ export async function detectFormat(head: Buffer, size: number, name: string, abs
     const n = head.readBigUInt64LE(0);
     if (n > 1n && n <= BigInt(size - 8)) return 'safetensors';
   }
-  // joblib's zlib-compressed files ("ZF" + length in old versions, or a bare zlib stream).
-  if (startsWith(head, 'ZF0x') || (head[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(head[1] ?? 0) && /\.(joblib|pkl|pickle)(\.z)?$/.test(base))) {
-    return 'joblib';
-  }
-  const pk = pickleKind(head);
+  if (startsWith(head, 'ZF0x')) return 'joblib';
+  const pk = await pickleKind(head, complete);
   if (pk) return pk;
   if (isUtf8Text(head, complete)) {
     const text = head.toString('utf8');

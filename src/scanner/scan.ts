@@ -84,7 +84,7 @@ const BY_EXTENSION: Record<string, FileFormat[]> = {
   pickle: ['pickle', 'joblib'],
   joblib: ['joblib', 'pickle'],
   tar: ['tar'],
-  gz: ['gzip'],
+  gz: ['gzip', 'joblib'],
   tgz: ['gzip'],
   zip: ['zip', 'pytorch-zip', 'numpy-npz', 'keras'],
 };

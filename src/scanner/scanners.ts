@@ -3,6 +3,9 @@ import type { FormatScanner } from './context.js';
 import { scanArchive } from './formats/archive.js';
 import { scanGguf } from './formats/gguf.js';
 import { scanKeras } from './formats/keras.js';
+import { scanNpy, scanNpz } from './formats/numpy.js';
+import { scanJoblib, scanPickle } from './formats/pickle.js';
+import { scanPytorchLegacy, scanPytorchZip } from './formats/pytorch.js';
 import { scanOnnx } from './formats/onnx.js';
 import { scanConfigJson, scanRepositoryFile } from './formats/repository.js';
 import { scanSafetensors } from './formats/safetensors.js';
@@ -11,6 +14,12 @@ import { scanSentencePiece } from './formats/sentencepiece.js';
 import type { FileFormat } from './types.js';
 
 export const SCANNERS: Partial<Record<FileFormat, FormatScanner>> = {
+  pickle: scanPickle,
+  joblib: scanJoblib,
+  'pytorch-zip': scanPytorchZip,
+  'pytorch-legacy': scanPytorchLegacy,
+  'numpy-npy': scanNpy,
+  'numpy-npz': scanNpz,
   safetensors: scanSafetensors,
   gguf: scanGguf,
   onnx: scanOnnx,

@@ -78,9 +78,9 @@ export interface ScanLimits {
 }
 
 export const DEFAULT_LIMITS: ScanLimits = {
-  maxPickleOps: 50_000_000,
+  maxPickleOps: 2_000_000_000,
   maxPickleStack: 1_000_000,
-  maxPickleMemo: 5_000_000,
+  maxPickleMemo: 50_000_000,
   maxArchiveMembers: 100_000,
   maxArchiveBytes: 1024 ** 4,
   maxCompressionRatio: 200,

@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ScanTarget } from '../context.js';
+import { DEFAULT_LIMITS, verdictOf, type Finding } from '../types.js';
+import { scanPytorch, scanPytorchLegacy, scanPytorchZip } from './pytorch.js';
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? b(p) : p)));
+const bu = (s: string): Buffer => {
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(Buffer.byteLength(s));
+  return cat('X', len, Buffer.from(s, 'utf8'));
+};
+const P2 = '\x80\x02';
+const dir = mkdtempSync(path.join(tmpdir(), 'garden-pytorch-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stored (uncompressed) zip, as torch.save writes it. */
+function zip(entries: [string, Buffer][]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const n = Buffer.from(name);
+    const crc = crc32(data) >>> 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(n.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, n, data);
+    centrals.push(central, n);
+    offset += 30 + n.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+let n = 0;
+function target(data: Buffer): ScanTarget {
+  const abs = path.join(dir, `t${n++}.pt`);
+  writeFileSync(abs, data);
+  return {
+    path: path.basename(abs),
+    abs,
+    size: data.length,
+    head: data.subarray(0, 65536),
+    format: data.subarray(0, 2).toString('latin1') === 'PK' ? 'pytorch-zip' : 'pytorch-legacy',
+    root: null,
+    limits: DEFAULT_LIMITS,
+    depth: 0,
+    scanNested: async () => [],
+  };
+}
+
+const codes = (f: Finding[]): string[] => f.map((x) => `${x.severity} ${x.code}${x.member ? ` ${x.member}` : ''}`);
+
+// {'w': _rebuild_tensor_v2(persistent_load(('storage', FloatStorage, '0', 'cpu', 6)), 0, (2, 3), (3, 1), False, OrderedDict())}
+const tensor = (key: string, numel: number, legacy = false): Buffer =>
+  cat(
+    'ctorch._utils\n_rebuild_tensor_v2\n(',
+    '(',
+    bu('storage'),
+    'ctorch\nFloatStorage\n',
+    bu(key),
+    bu('cpu'),
+    'K',
+    Buffer.from([numel]),
+    legacy ? 'N' : '',
+    'tQK\x00K\x02K\x03\x86K\x03K\x01\x86\x89ccollections\nOrderedDict\n)RtR',
+  );
+const stateDict = (body: Buffer): Buffer => cat(P2, 'ccollections\nOrderedDict\n)R(', bu('w'), body, 'u.');
+
+describe('scanPytorchZip', () => {
+  const floats = Buffer.alloc(24);
+
+  it('passes a state dict and does not read the storages', async () => {
+    const data = zip([
+      ['archive/data.pkl', stateDict(tensor('0', 6))],
+      ['archive/byteorder', b('little')],
+      ['archive/data/0', floats],
+      ['archive/version', b('3\n')],
+    ]);
+    expect(await scanPytorchZip(target(data))).toEqual([]);
+  });
+
+  it('finds code execution in data.pkl and in hidden members, by content', async () => {
+    const evil = cat(P2, 'cos\nsystem\n(', bu('id'), 'tR.');
+    const data = zip([
+      ['archive/data.pkl', stateDict(tensor('0', 6))],
+      ['archive/data/0', floats],
+      ['archive/notes', b("cposix\nsystem\n(S'id'\ntR.")],
+      ['archive/data/7', evil],
+    ]);
+    const f = await scanPytorchZip(target(data));
+    expect(codes(f)).toEqual(['critical PICKLE_CODE_EXECUTION archive/notes', 'critical PICKLE_CODE_EXECUTION archive/data/7']);
+    expect(verdictOf(f)).toBe('block');
+  });
+
+  it('checks storage sizes against the pickle and requires data.pkl', async () => {
+    const short = zip([
+      ['archive/data.pkl', stateDict(tensor('0', 6))],
+      ['archive/data/0', Buffer.alloc(8)],
+    ]);
+    expect(codes(await scanPytorchZip(target(short)))).toEqual(['high PYTORCH_STORAGE_SIZE archive/data/0']);
+    const missing = zip([['archive/data.pkl', stateDict(tensor('3', 6))]]);
+    expect(codes(await scanPytorchZip(target(missing)))).toEqual(['high PYTORCH_STORAGE_MISSING archive/data.pkl']);
+    expect(codes(await scanPytorchZip(target(zip([['archive/version', b('3\n')]]))))).toEqual(['high PYTORCH_NO_DATA_PKL']);
+  });
+
+  it('reports a member that fails its CRC and what its pickle does', async () => {
+    const good = zip([['archive/data.pkl', cat(P2, 'cos\nsystem\n)R.')]]);
+    const bad = Buffer.from(good);
+    bad.writeUInt32LE(0x12345678, 14); // local header CRC
+    bad.writeUInt32LE(0x12345678, good.length - 22 - 46 - 'archive/data.pkl'.length + 16); // central CRC
+    const f = await scanPytorchZip(target(bad));
+    expect(codes(f)).toEqual(['critical PICKLE_CODE_EXECUTION archive/data.pkl', 'high PICKLE_READ_ERROR archive/data.pkl']);
+  });
+
+  it('fails closed on a file that is not a zip', async () => {
+    expect(codes(await scanPytorchZip(target(b('PK\x03\x04garbage'))))).toEqual(['high PYTORCH_INVALID']);
+  });
+});
+
+describe('scanPytorchLegacy', () => {
+  const legacy = (main: Buffer, keys: string[], storages: Buffer): Buffer =>
+    cat(
+      P2,
+      '\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.',
+      P2,
+      'M\xe9\x03.',
+      P2,
+      '}(',
+      bu('little_endian'),
+      '\x88u.',
+      main,
+      P2,
+      ']',
+      '(',
+      ...keys.map(bu),
+      'e.',
+      storages,
+    );
+  const storage = (numel: number): Buffer => {
+    const x = Buffer.alloc(8 + 4 * numel);
+    x.writeBigInt64LE(BigInt(numel));
+    return x;
+  };
+
+  it('walks the five pickles and the storage records', async () => {
+    const data = legacy(stateDict(tensor('0', 6, true)), ['0'], storage(6));
+    expect(await scanPytorchLegacy(target(data))).toEqual([]);
+    expect(await scanPytorch(target(data))).toEqual([]);
+  });
+
+  it('finds bytes after the last storage and a wrong magic number', async () => {
+    const data = legacy(stateDict(tensor('0', 6, true)), ['0'], cat(storage(6), P2, 'cos\nsystem\n)R.'));
+    expect(codes(await scanPytorchLegacy(target(data)))).toEqual(['high PYTORCH_TRAILING_DATA']);
+    const wrong = Buffer.from(legacy(stateDict(tensor('0', 6, true)), ['0'], storage(6)));
+    wrong[4] = 0;
+    expect(codes(await scanPytorchLegacy(target(wrong)))).toEqual(['high PYTORCH_STRUCTURE']);
+  });
+
+  it('finds code execution in the object pickle and a storage count that does not match', async () => {
+    const evil = legacy(cat(P2, 'cos\nsystem\n(', bu('id'), 'tR.'), [], b(''));
+    expect(codes(await scanPytorchLegacy(target(evil)))).toEqual(['critical PICKLE_CODE_EXECUTION']);
+    const miscount = legacy(stateDict(tensor('0', 6, true)), ['0'], storage(5));
+    expect(codes(await scanPytorchLegacy(target(miscount)))).toEqual(['high PYTORCH_STRUCTURE']);
+  });
+});
