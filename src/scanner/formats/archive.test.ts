@@ -2,55 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, finding, type FileFormat, type Finding, type ScanLimits } from '../types.js';
 import { scanArchive } from './archive.js';
+import { buildZip } from './zip-fixture.js';
 
-/** A zip with stored or deflated members; `mode` sets Unix permissions (symlinks: 0o120777). */
-function zip(entries: { name: string; data: Buffer | string; deflate?: boolean; corrupt?: boolean; mode?: number }[]): Buffer {
-  const parts: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const raw = Buffer.from(e.data);
-    const name = Buffer.from(e.name);
-    const crc = crc32(raw);
-    const data = e.deflate ? deflateRawSync(raw) : Buffer.from(raw);
-    if (e.corrupt) data[data.length >> 1] = data[data.length >> 1]! ^ 0xff;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(e.mode ? 0x0314 : 20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(raw.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(((e.mode ?? 0) << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    parts.push(local, name, data);
-    centrals.push(central, name);
-    offset += 30 + name.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, cd, end]);
-}
+const zip = buildZip;
 
 interface TarItem {
   name: string;

@@ -2,51 +2,12 @@ import { appendFileSync, mkdtempSync, statSync, truncateSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, type Finding } from '../types.js';
 import { kerasConfigFindings, scanKeras } from './keras.js';
+import { buildZip as zip } from './zip-fixture.js';
 
-/** A stored (uncompressed) zip; `corrupt` flips a data byte after the CRC is computed. */
-function zip(entries: { name: string; data: Buffer | string; corrupt?: boolean }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const data = Buffer.from(e.data);
-    const name = Buffer.from(e.name);
-    const crc = crc32(data);
-    if (e.corrupt) data[0] = data[0]! ^ 0xff;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    centrals.push(central, name);
-    offset += 30 + name.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'garden-keras-'));
 let n = 0;
