@@ -12,6 +12,22 @@ export class ApiError extends Error {
   }
 }
 
+/** The error for a server that could not be reached at all. */
+export function unreachable(url: string, err: unknown): ApiError {
+  const cause = (err as Error).cause;
+  const why = cause instanceof Error ? cause.message : (err as Error).message;
+  return new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${url} (${why}); is it running? Set GARDEN_URL or --url.`);
+}
+
+/** The answer's body when the status is 2xx; otherwise the server's error (or `fallback`) as ApiError. */
+export function answer<T>(status: number, data: unknown, fallback: string): T {
+  if (status < 200 || status >= 300) {
+    const e = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(status, e?.code ?? `HTTP_${status}`, e?.message ?? fallback, e?.details);
+  }
+  return data as T;
+}
+
 export function createClient(config: ClientConfig) {
   async function request<T>(method: string, path: string, body?: string, contentType?: string): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -21,9 +37,7 @@ export function createClient(config: ClientConfig) {
     try {
       res = await fetch(`${config.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (err) {
-      const cause = (err as Error).cause;
-      const why = cause instanceof Error ? cause.message : (err as Error).message;
-      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url} (${why}); is it running? Set GARDEN_URL or --url.`);
+      throw unreachable(config.url, err);
     }
     const text = await res.text();
     let data: unknown = undefined;
@@ -32,11 +46,7 @@ export function createClient(config: ClientConfig) {
     } catch {
       /* not JSON */
     }
-    if (!res.ok) {
-      const e = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-      throw new ApiError(res.status, e?.code ?? 'HTTP_' + res.status, e?.message ?? (text.slice(0, 200) || res.statusText), e?.details);
-    }
-    return data as T;
+    return answer<T>(res.status, data, text.slice(0, 200) || res.statusText);
   }
   return {
     get: <T>(path: string) => request<T>('GET', path),

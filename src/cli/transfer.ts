@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientConfig } from '../core/config.js';
-import { ApiError } from './client.js';
+import { answer, ApiError, unreachable } from './client.js';
 import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
 import { emptyFieldsPatch } from '../registry/prefill.js';
 import { checkLooksLikeModel, validateFilePaths } from '../registry/file-paths.js';
@@ -82,38 +82,24 @@ export function progress(label: string, total: number, stream: NodeJS.WriteStrea
   };
 }
 
-type Request = (method: string, url: string, init?: { body?: unknown; headers?: Record<string, string>; duplex?: 'half' }) => Promise<Response>;
+type Request = (method: string, url: string, init?: { body?: unknown; headers?: Record<string, string> }) => Promise<Response>;
 
 export function createTransfer(config: ClientConfig) {
-  const request: Request = async (method, url, init = {}) => {
-    const headers: Record<string, string> = { accept: 'application/json', ...(init.headers ?? {}) };
-    if (config.token) headers.authorization = `Bearer ${config.token}`;
-    try {
-      return await fetch(`${config.url}${url}`, { method, ...init, headers } as RequestInit);
-    } catch (err) {
-      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url}: ${(err as Error).message}`);
-    }
-  };
   const auth: Record<string, string> = config.token ? { authorization: `Bearer ${config.token}` } : {};
   const connect = async <T>(f: () => Promise<T>): Promise<T> => {
     try {
       return await f();
     } catch (err) {
-      throw new ApiError(0, 'ADAPTER_UNAVAILABLE', `cannot reach Model Garden at ${config.url}: ${(err as Error).message}`);
+      throw unreachable(config.url, err);
     }
   };
+  const request: Request = (method, url, init = {}) =>
+    connect(() => fetch(`${config.url}${url}`, { method, ...init, headers: { accept: 'application/json', ...(init.headers ?? {}), ...auth } } as RequestInit));
+  const json = async <T>(res: Response): Promise<T> => answer<T>(res.status, await res.json().catch(() => ({})), res.statusText);
   /** The JSON answer of a streamed request; an error answer becomes ApiError. */
   const streamJson = async <T>(sent: Promise<IncomingMessage>): Promise<T> => {
     const res = await connect(() => sent);
-    const body = (await readJson(res)) as { error?: { code: string; message: string; details?: unknown } };
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw new ApiError(status, body.error?.code ?? `HTTP_${status}`, body.error?.message ?? `HTTP ${status}`, body.error?.details);
-    return body as T;
-  };
-  const json = async <T>(res: Response): Promise<T> => {
-    const body = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; details?: unknown } };
-    if (!res.ok) throw new ApiError(res.status, body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? res.statusText, body.error?.details);
-    return body as T;
+    return answer<T>(res.statusCode ?? 0, await readJson(res), `HTTP ${res.statusCode}`);
   };
 
   /** Uploads a folder into a draft version (created when missing), resuming unfinished files. */

@@ -144,8 +144,7 @@ export function createHfView(deps: { catalog: CatalogService; registry: Registry
   async function file(namespace: string, name: string, rev: string, path: string) {
     const model = await repo(namespace, name);
     const { version, commit } = revision(model, rev);
-    const files = await deps.registry.listFiles(model.slug, version.version);
-    const f = files.find((x) => x.path === path);
+    const f = await deps.registry.getFile(model.slug, version.version, path);
     if (!f) throw new HfError('EntryNotFound', `${path} not found in ${model.slug}@${version.version}`, commit);
     return { model, version: version.version, commit, file: f, pointer: lfsPointer(f) };
   }

@@ -48,11 +48,11 @@ export async function prefillVersion(
   slug: string,
   version: string,
 ): Promise<{ filled: string[]; notes: string[]; version: VersionViewT }> {
-  const x = await registry.extractVersion(slug, version);
   const current = await catalog.getVersion(slug, version);
   if (current.lifecycle !== 'draft') {
     throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is ${current.lifecycle}: only drafts are pre-filled`, { lifecycle: current.lifecycle });
   }
+  const x = await registry.extractVersion(slug, version);
   const patch = emptyFieldsPatch(current, x.fields as Record<string, unknown>);
   const filled = Object.keys(patch);
   if (filled.length === 0) return { filled, notes: x.notes, version: current };

@@ -9,7 +9,7 @@ import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
 import { CATALOG_CHANNEL, resolveVersion } from '../catalog/index.js';
 import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
-import { DIGEST_RE, type ArtifactStore, type Digest } from './ports/artifact-store.js';
+import { DIGEST_RE, type ArtifactStore, type ByteRange, type Digest } from './ports/artifact-store.js';
 import type { UploadStaging } from './staging.js';
 import { ExtractError } from './extract/errors.js';
 import { extractFromFile, extractFromFolder, type Extraction } from './extract/extract.js';
@@ -262,9 +262,8 @@ export function createRegistryService(deps: RegistryDeps) {
     return listFiles(slug, version);
   }
 
-  async function listFiles(slug: string, version: string): Promise<VersionFile[]> {
-    const v = await resolveVersion(db, slug, version);
-    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+  /** A version's files (or the one at `filePath`), with their backend location and sharing. */
+  async function fileRows(versionId: number, filePath?: string): Promise<VersionFile[]> {
     const rows = await db
       .select({
         path: versionFiles.path,
@@ -274,7 +273,7 @@ export function createRegistryService(deps: RegistryDeps) {
         shared: sql<boolean>`EXISTS (SELECT 1 FROM version_files o WHERE o.digest = version_files.digest AND o.version_id <> version_files.version_id)`,
       })
       .from(versionFiles)
-      .where(eq(versionFiles.versionId, v.id))
+      .where(filePath === undefined ? eq(versionFiles.versionId, versionId) : and(eq(versionFiles.versionId, versionId), eq(versionFiles.path, filePath)))
       .orderBy(versionFiles.path);
     return rows.map((r) => ({
       path: r.path,
@@ -286,19 +285,35 @@ export function createRegistryService(deps: RegistryDeps) {
     }));
   }
 
+  async function existingVersion(slug: string, version: string) {
+    const v = await resolveVersion(db, slug, version);
+    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    return v;
+  }
+
+  async function listFiles(slug: string, version: string): Promise<VersionFile[]> {
+    return fileRows((await existingVersion(slug, version)).id);
+  }
+
+  /** One file of a version, or null when the version has no such path. */
+  async function getFile(slug: string, version: string, filePath: string): Promise<VersionFile | null> {
+    const [f] = await fileRows((await existingVersion(slug, version)).id, filePath);
+    return f ?? null;
+  }
+
   /**
-   * Opens one file of a version for download (optionally a byte range). Retired versions are not
-   * served: their files stay stored for audit but nobody can pull them any more.
+   * Opens one file of a version for download, or a byte range of it: `range` is a range, or a
+   * function that chooses one once the file's size is known (it may throw to refuse the request).
+   * Retired versions are not served: their files stay stored for audit but nobody can pull them.
    */
   async function openFile(
     slug: string,
     version: string,
     filePath: string,
-    range?: { start: number; end: number },
+    range?: ByteRange | ((size: number) => ByteRange | null),
     who: { channel: 'api' | 'hf'; actor?: string | null; userAgent?: string | null; record?: boolean } = { channel: 'api' },
   ) {
-    const v = await resolveVersion(db, slug, version);
-    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    const v = await existingVersion(slug, version);
     if (v.lifecycle === 'retired') {
       throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is retired and can no longer be downloaded`);
     }
@@ -307,25 +322,18 @@ export function createRegistryService(deps: RegistryDeps) {
       .from(versionFiles)
       .where(and(eq(versionFiles.versionId, v.id), eq(versionFiles.path, filePath)));
     if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
-    const stream = await store.get(f.digest as Digest, range);
+    const served = (typeof range === 'function' ? range(f.size) : range) ?? undefined;
+    const stream = await store.get(f.digest as Digest, served);
     // Recorded when the download starts; a range request records the bytes it asked for.
     if (who.record !== false) await db.insert(downloads).values({
       versionId: v.id,
       path: f.path,
-      bytes: range ? range.end - range.start + 1 : f.size,
+      bytes: served ? served.end - served.start + 1 : f.size,
       channel: who.channel,
       actor: who.actor ?? null,
       userAgent: who.userAgent?.slice(0, 200) ?? null,
     });
-    return { file: { path: f.path, digest: f.digest, size: f.size }, range, stream };
-  }
-
-  /** The size of one file of a version (to interpret a Range header before opening it). */
-  async function fileSize(slug: string, version: string, filePath: string): Promise<number> {
-    const files = await listFiles(slug, version);
-    const f = files.find((x) => x.path === filePath);
-    if (!f) throw notFound(`file ${filePath} of ${slug}@${version}`, { path: filePath });
-    return f.size;
+    return { file: { path: f.path, digest: f.digest, size: f.size }, range: served, stream };
   }
 
   /**
@@ -417,7 +425,7 @@ export function createRegistryService(deps: RegistryDeps) {
     commitFiles,
     listFiles,
     openFile,
-    fileSize,
+    getFile,
     extractVersion,
     listDownloads,
     storageStats,

@@ -25,6 +25,11 @@ export interface ScanTarget {
    * findings returned with `member` set to `name`. Depth is checked against maxArchiveDepth.
    */
   scanNested(name: string, content: Readable, size: number): Promise<Finding[]>;
+  /**
+   * Declares another file of the folder (absolute, resolved) to be raw data this file reads, such
+   * as an ONNX model's external data: the orchestrator then treats it as data, not as unknown.
+   */
+  claimData?(abs: string): void;
 }
 
 /** A scanner for one format family. It throws only for bugs: problems in the file are findings. */

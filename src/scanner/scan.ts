@@ -13,7 +13,6 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ScanTarget } from './context.js';
 import { detectFormat, HEAD_BYTES } from './detect.js';
-import { onnxExternalDataFiles } from './formats/onnx.js';
 import { SCANNERS } from './scanners.js';
 import { DEFAULT_LIMITS, finding, overallVerdict, verdictOf, type FileFormat, type FileReport, type Finding, type ScanLimits, type ScanReport } from './types.js';
 
@@ -101,7 +100,7 @@ export function createScanner(opts: ScanOptions = {}) {
   const concurrency = opts.concurrency ?? 2;
 
   /** Scans one regular file; never throws for a problem in the file. */
-  async function scanOne(abs: string, display: string, size: number, root: string | null, depth: number, mode = 0): Promise<FileReport> {
+  async function scanOne(abs: string, display: string, size: number, root: string | null, depth: number, mode = 0, claimed?: Set<string>): Promise<FileReport> {
     let format: FileFormat = 'unknown';
     const findings: Finding[] = [];
     try {
@@ -117,6 +116,7 @@ export function createScanner(opts: ScanOptions = {}) {
         limits,
         depth,
         scanNested: (name, content) => scanNested(name, content, root, depth + 1),
+        ...(claimed ? { claimData: (p: string) => claimed.add(path.resolve(p)) } : {}),
       };
       const scanner = SCANNERS[format];
       if (scanner) findings.push(...(await scanner(target)));
@@ -173,19 +173,12 @@ export function createScanner(opts: ScanOptions = {}) {
   }
 
   /**
-   * Files an ONNX model of the folder names as external data are raw tensor bytes (ONNX Runtime
-   * reads them as numbers): they are not "unknown", as long as nothing else was found in them.
+   * Files another file of the folder claimed as its raw data (an ONNX model's external data:
+   * ONNX Runtime reads them as numbers) are not "unknown", as long as nothing else was found in them.
    */
-  async function markOnnxExternalData(root: string, entries: Walked[], files: FileReport[]): Promise<void> {
-    const covered = new Set<string>();
+  function markClaimedData(entries: Walked[], files: FileReport[], claimed: ReadonlySet<string>): void {
     for (const [i, f] of files.entries()) {
-      if (f.format !== 'onnx') continue;
-      const e = entries[i]!;
-      const target = { path: f.path, abs: e.abs, size: e.size, head: Buffer.alloc(0), format: f.format, root, limits, depth: 0, scanNested: () => Promise.resolve([]) };
-      for (const p of await onnxExternalDataFiles(target)) covered.add(path.resolve(p));
-    }
-    for (const [i, f] of files.entries()) {
-      if (!covered.has(entries[i]!.abs) || f.findings.some((x) => x.code !== 'UNKNOWN_FORMAT')) continue;
+      if (!claimed.has(entries[i]!.abs) || f.findings.some((x) => x.code !== 'UNKNOWN_FORMAT')) continue;
       files[i] = { path: f.path, format: 'onnx-data', verdict: 'pass', findings: [] };
     }
   }
@@ -201,6 +194,7 @@ export function createScanner(opts: ScanOptions = {}) {
     if (!st.isDirectory()) throw new Error(`${p} is neither a file nor a folder`);
     const entries = await walk(abs);
     const files: FileReport[] = new Array<FileReport>(entries.length);
+    const claimed = new Set<string>();
     let next = 0;
     const worker = async () => {
       while (next < entries.length) {
@@ -213,12 +207,12 @@ export function createScanner(opts: ScanOptions = {}) {
           const fs = [finding('SPECIAL_FILE', 'high', 'a device, socket or pipe has no place in a model folder', null)];
           files[i] = { path: e.rel, format: 'unknown', verdict: verdictOf(fs), findings: fs };
         } else {
-          files[i] = await scanOne(e.abs, e.rel, e.size, abs, 0, e.mode);
+          files[i] = await scanOne(e.abs, e.rel, e.size, abs, 0, e.mode, claimed);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-    await markOnnxExternalData(abs, entries, files);
+    markClaimedData(entries, files, claimed);
     return { verdict: overallVerdict(files), files };
   }
 

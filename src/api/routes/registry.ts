@@ -125,11 +125,14 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const { slug, version } = req.params;
-      const range = req.headers.range ? parseRange(req.headers.range, await registry.fileSize(slug, version, req.params['*'])) : null;
-      if (range === 'unsatisfiable') {
-        throw new AppError('INVALID_INPUT', `unsatisfiable Range header: ${String(req.headers.range).slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
-      }
-      const { file, range: served, stream } = await registry.openFile(slug, version, req.params['*'], range ?? undefined, {
+      const rangeFor = (size: number) => {
+        const range = parseRange(req.headers.range, size);
+        if (range === 'unsatisfiable') {
+          throw new AppError('INVALID_INPUT', `unsatisfiable Range header: ${String(req.headers.range).slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
+        }
+        return range;
+      };
+      const { file, range: served, stream } = await registry.openFile(slug, version, req.params['*'], rangeFor, {
         channel: 'api',
         userAgent: req.headers['user-agent'] ?? null,
         record: req.method !== 'HEAD',

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, type Finding } from '../types.js';
-import { onnxExternalDataFiles, scanOnnx } from './onnx.js';
+import { createScanner } from '../scan.js';
+import { scanOnnx } from './onnx.js';
 
 // Protobuf wire format by hand.
 const varint = (v: number): Buffer => {
@@ -35,7 +36,7 @@ const model = (g: Buffer, opsets: string[] = [''], more: Buffer[] = []) => cat(i
 const base = mkdtempSync(path.join(tmpdir(), 'garden-onnx-'));
 let n = 0;
 
-async function scanIn(files: Record<string, Buffer>, opts: { depth?: number; root?: 'folder' | null } = {}): Promise<{ f: Finding[]; t: ScanTarget }> {
+async function scanIn(files: Record<string, Buffer>, opts: { depth?: number; root?: 'folder' | null } = {}): Promise<{ f: Finding[]; t: ScanTarget; claimed: string[] }> {
   const dir = path.join(base, `m${n++}`);
   for (const [rel, data] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -43,11 +44,12 @@ async function scanIn(files: Record<string, Buffer>, opts: { depth?: number; roo
   }
   const abs = path.join(dir, 'model.onnx');
   const data = files['model.onnx']!;
+  const claimed: string[] = [];
   const t: ScanTarget = {
     path: 'model.onnx', abs, size: data.length, head: data.subarray(0, 65536), format: 'onnx', root: opts.root === null ? null : dir,
-    limits: DEFAULT_LIMITS, depth: opts.depth ?? 0, scanNested: () => Promise.resolve([]),
+    limits: DEFAULT_LIMITS, depth: opts.depth ?? 0, scanNested: () => Promise.resolve([]), claimData: (p) => claimed.push(p),
   };
-  return { f: await scanOnnx(t), t };
+  return { f: await scanOnnx(t), t, claimed };
 }
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
 
@@ -59,9 +61,13 @@ describe('ONNX validation', () => {
 
   it('passes external data inside the folder and lists it for the orchestrator', async () => {
     const m = model(graph([node('Add')], [tensor('w', 'weights/w.bin'), tensor('v', 'weights/w.bin')]));
-    const { f, t } = await scanIn({ 'model.onnx': m, 'weights/w.bin': Buffer.alloc(16) });
+    const { f, t, claimed } = await scanIn({ 'model.onnx': m, 'weights/w.bin': Buffer.alloc(16) });
     expect(f).toEqual([]);
-    expect(await onnxExternalDataFiles(t)).toEqual([path.join(path.dirname(t.abs), 'weights/w.bin')]);
+    expect(claimed).toEqual([path.join(path.dirname(t.abs), 'weights/w.bin')]);
+    // In a folder scan, the claimed file is tensor data, not an unknown binary.
+    const report = await createScanner().scanPath(path.dirname(t.abs));
+    expect(report.files.find((x) => x.path === 'weights/w.bin')).toMatchObject({ format: 'onnx-data', verdict: 'pass' });
+    expect(report.verdict).toBe('pass');
   });
 
   it('flags locations that leave the folder as critical, one finding per location', async () => {

@@ -433,31 +433,9 @@ async function checkModel(t: ScanTarget, m: OnnxModel): Promise<Finding[]> {
     if (list) list.push(ref);
     else byLoc.set(ref.location, [ref]);
   }
-  for (const [loc, refs] of byLoc) await checkLocation(t, loc, refs, out);
-  return out;
-}
-
-/**
- * The files (absolute, resolved, inside the model folder) that an ONNX model reads as external
- * data, so the orchestrator can treat them as tensor data rather than unknown files. Empty when
- * the model cannot be parsed.
- */
-export async function onnxExternalDataFiles(t: ScanTarget): Promise<string[]> {
-  try {
-    const { r, close } = await ProtoReader.open(t.abs, Math.min(t.limits.maxHeaderBytes, 16 * 1024 * 1024));
-    let m: OnnxModel;
-    try {
-      m = await readOnnx(r);
-    } finally {
-      await close();
-    }
-    const files = new Set<string>();
-    for (const loc of new Set(m.refs.map((x) => x.location).filter((x): x is string => !!x))) {
-      const found = await checkLocation(t, loc, m.refs.filter((x) => x.location === loc), []);
-      if (found) files.add(found);
-    }
-    return [...files];
-  } catch {
-    return [];
+  for (const [loc, refs] of byLoc) {
+    const file = await checkLocation(t, loc, refs, out);
+    if (file) t.claimData?.(file);
   }
+  return out;
 }
