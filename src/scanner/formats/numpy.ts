@@ -10,7 +10,7 @@
 import { openZip, type ZipMember } from '../archive/zip.js';
 import type { FormatScanner, ScanTarget } from '../context.js';
 import { analyzePickle, errorText, numpyItemSize } from '../pickle/analyze.js';
-import { ByteReader, fileChunks, readableChunks } from '../pickle/interpreter.js';
+import { ByteReader, fileChunks, readableChunks } from '../pickle/byte-reader.js';
 import { finding, type Finding, type ScanLimits } from '../types.js';
 
 const MAGIC = Buffer.from('\x93NUMPY', 'latin1');

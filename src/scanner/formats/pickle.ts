@@ -13,7 +13,8 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { FormatScanner, ScanTarget } from '../context.js';
 import { analyzePickleSource, type PickleScanOptions } from '../pickle/analyze.js';
 import type { PickleFamily } from '../pickle/globals.js';
-import { ByteReader, fileChunks, PickleMachine, readableChunks } from '../pickle/interpreter.js';
+import { ByteReader, fileChunks, readableChunks } from '../pickle/byte-reader.js';
+import { PickleMachine } from '../pickle/interpreter.js';
 import { finding, type Finding, type ScanLimits } from '../types.js';
 
 export type Compression = 'none' | 'zlib' | 'gzip' | 'joblib-compat' | 'bz2' | 'xz' | 'lzma' | 'lz4';

@@ -18,7 +18,8 @@ import { openZip, type ZipMember } from '../archive/zip.js';
 import type { FormatScanner, ScanTarget } from '../context.js';
 import { analyzePickle, render, type PickleAnalysis, type StorageRef } from '../pickle/analyze.js';
 import { TORCH_STORAGE_ELEMENT_SIZE } from '../pickle/globals.js';
-import { ByteReader, fileChunks, readableChunks, type PyValue } from '../pickle/interpreter.js';
+import { ByteReader, fileChunks, readableChunks } from '../pickle/byte-reader.js';
+import type { PyValue } from '../pickle/values.js';
 import { finding, type Finding, type ScanLimits } from '../types.js';
 
 const MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;

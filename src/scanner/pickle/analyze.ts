@@ -13,21 +13,11 @@
  */
 import { finding, type Finding, type ScanLimits, type Severity } from '../types.js';
 import { APPLY_LIKE, classifyGlobal, isNumpyArrayWrapper, isTorchStorageName, type GlobalClass, type PickleFamily } from './globals.js';
-import {
-  ByteReader,
-  machineLimits,
-  PickleMachine,
-  PickleValidator,
-  type PickleVisitor,
-  type PyCall,
-  type PyContainer,
-  type PyGlobal,
-  type PyPid,
-  type PyValue,
-  type RawAction,
-  type RunResult,
-  type StopInfo,
-} from './interpreter.js';
+import { ByteReader } from './byte-reader.js';
+import { PickleMachine } from './interpreter.js';
+import { machineLimits } from './ops.js';
+import { PickleValidator } from './validator.js';
+import type { PickleVisitor, PyCall, PyContainer, PyGlobal, PyPid, PyValue, RawAction, RunResult, StopInfo } from './values.js';
 
 export interface PickleScanOptions {
   family: PickleFamily;
@@ -77,6 +67,8 @@ export interface PickleAnalysis {
   firstArrayOffset: number | null;
   /** The source failed while being read (damaged archive member, corrupt compressed data…). */
   sourceError: unknown;
+  /** Which pass produced the analysis: the value-free validator, or the full interpreter. */
+  pass: 'validator' | 'interpreter';
 }
 
 const MAX_FINDINGS = 200;
@@ -355,6 +347,14 @@ class Analyzer implements PickleVisitor {
     if (!prev || rankSeverity(severity) > rankSeverity(prev.severity)) this.reports.set(call, { severity, code, call, why, via, subsumed: prev?.subsumed ?? false });
   }
 
+  /** Calls of g (and BUILD on the result) need no values: onCall and onBuild would do nothing with them. */
+  quiet(g: PyGlobal): boolean {
+    if (g.unresolved) return false;
+    const st = this.state(g);
+    const risk = st.cls.risk;
+    return risk !== 'critical' && risk !== 'high' && !st.apply && !st.loader && !st.getattr && !(this.opts.joblibArrays && isNumpyArrayWrapper(g.module, g.name));
+  }
+
   /** The global a callee stands for: itself, or a legacy PyTorch ('module', cls, …) persistent id. */
   private calleeGlobal(v: PyValue): PyGlobal | null {
     if (isGlobal(v)) return v;
@@ -605,17 +605,17 @@ export async function analyzePickle(reader: ByteReader, opts: PickleScanOptions)
     itemCap: opts.itemCap,
   });
   const run = await machine.run();
-  return conclude(analyzer, run, reader, opts);
+  return conclude(analyzer, run, reader, opts, 'interpreter');
 }
 
 /** A source that can be read again from its start (a file, an archive member). */
 export type Reopen = () => AsyncIterable<unknown> | Iterable<unknown> | Promise<AsyncIterable<unknown> | Iterable<unknown>>;
 
 /**
- * Analyses a whole stream that can be read twice. A first, value-free pass checks it as a
- * data-only pickle (several times faster: nothing in a pickle without imports, calls, persistent
- * ids or extension codes can run). At the first opcode that imports or calls, the stream is read
- * again from its start with the full interpreter. Findings are the same either way.
+ * Analyses a whole stream that can be read twice. A first, value-free pass (PickleValidator)
+ * handles data and the imports and calls whose analysis needs no values (several times faster);
+ * at the first opcode whose analysis does, the stream is read again from its start with the full
+ * interpreter. Findings are the same either way.
  */
 export async function analyzePickleSource(open: Reopen, opts: PickleScanOptions): Promise<PickleAnalysis> {
   const fast = new ByteReader(await open(), opts.baseOffset ?? 0);
@@ -623,7 +623,7 @@ export async function analyzePickleSource(open: Reopen, opts: PickleScanOptions)
     const analyzer = new Analyzer(opts, opts.label ?? 'the pickle');
     const validator = new PickleValidator(fast, analyzer, { limits: machineLimits(opts.limits), maxPickles: opts.maxPickles });
     const res = await validator.run();
-    if (res !== 'active') return await conclude(analyzer, res, fast, opts);
+    if (res !== 'active') return await conclude(analyzer, res, fast, opts, 'validator');
   } finally {
     await fast.close();
   }
@@ -635,7 +635,7 @@ export async function analyzePickleSource(open: Reopen, opts: PickleScanOptions)
   }
 }
 
-async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, opts: PickleScanOptions): Promise<PickleAnalysis> {
+async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, opts: PickleScanOptions, pass: PickleAnalysis['pass']): Promise<PickleAnalysis> {
   analyzer.finish(run);
   if ((opts.nesting ?? 0) < MAX_NESTING) {
     for (const n of analyzer.nested) {
@@ -659,6 +659,7 @@ async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, 
     arrayWrappers: analyzer.wrappers,
     firstArrayOffset: analyzer.firstWrapper,
     sourceError: reader.sourceError,
+    pass,
   };
 }
 

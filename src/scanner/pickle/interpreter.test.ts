@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ByteReader, machineLimits, PickleMachine, type PickleVisitor, type PyCall, type PyGlobal, type PyValue, type RunResult, type StopInfo } from './interpreter.js';
+import { ByteReader } from './byte-reader.js';
+import { PickleMachine } from './interpreter.js';
+import { machineLimits } from './ops.js';
+import type { PickleVisitor, PyCall, PyGlobal, PyValue, RunResult, StopInfo } from './values.js';
 import { DEFAULT_LIMITS } from '../types.js';
 
 // A small pickle assembler (protocol opcodes by hand: streams no pickler writes).
