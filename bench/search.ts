@@ -7,6 +7,7 @@
  * and of a trivial JSON route (/healthz) in the same run, their ratio, and the list route with the
  * read cache off. Load: autocannon, 10 connections, loopback.
  */
+import { systemActor } from '../src/identity/index.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ import { openDatabase, type Database } from '../src/core/db/index.js';
 import { createLogger } from '../src/core/logger.js';
 import { ROOT } from '../src/core/paths.js';
 import { SearchQuery } from '../src/search/index.js';
+
+const BENCH_ACTOR = systemActor('bench');
 import { generateCatalog } from './generate.js';
 
 const arg = (name: string, dflt: string) => {
@@ -90,14 +93,14 @@ for (const kind of kinds) {
     const loadSecs = (Date.now() - t0) / 1000;
     const services = await createServices(database, { dataDir: mkdtempSync(path.join(tmpdir(), 'garden-bench-data-')) });
     const params = QUERIES.map((q) => SearchQuery.parse({ limit: 20, ...q }));
-    for (const p of params) await services.search.search(p, { facets: true }); // warm-up
+    for (const p of params) await services.search.search(BENCH_ACTOR, p, { facets: true }); // warm-up
     const times: number[] = [];
     const perQuery = params.map(() => [] as number[]);
     const rounds = size >= 100_000 ? 5 : 20;
     for (let r = 0; r < rounds; r++) {
       for (const [i, p] of params.entries()) {
         const s = performance.now();
-        await services.search.search(p, { facets: true });
+        await services.search.search(BENCH_ACTOR, p, { facets: true });
         const ms = performance.now() - s;
         times.push(ms);
         perQuery[i]?.push(ms);

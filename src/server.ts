@@ -18,7 +18,8 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
   const started = Date.now();
   const database = await openDatabase({ url: config.db.url, dataDir: config.dataDir });
   await database.migrate();
-  const services = await createServices(database, { dataDir: config.dataDir, store: config.store });
+  const services = await createServices(database, { dataDir: config.dataDir, store: config.store, adminToken: config.auth.adminToken, sessionHours: config.auth.sessionHours });
+  const boot = await services.identity.bootstrap();
   if (config.demo) {
     const report = await loadDemoCatalogOnce(database.db, services.catalog);
     if (report) logger.info({ created: report.created, failed: report.failed }, 'demo catalog loaded');
@@ -26,7 +27,7 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
       logger.warn({ entry: r }, 'demo catalog entry rejected');
     }
   }
-  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitMb * 1024 * 1024 });
+  const app = await buildApp({ services, logger, bodyLimitBytes: config.bodyLimitMb * 1024 * 1024, trustProxy: config.auth.trustProxy });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -35,6 +36,7 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
     { url, database: database.kind, schemaVersion: await database.schemaVersion(), startupMs: Date.now() - started },
     'Model Garden ready',
   );
+  if (boot) printBootstrap(url, boot);
   // Housekeeping until the job queue arrives: abandoned uploads and unreferenced blobs.
   const housekeeping = setInterval(() => {
     void (async () => {
@@ -58,4 +60,19 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
       await database.close();
     },
   };
+}
+
+/** First start only: the admin's sign-in and token, shown once (they are stored hashed). */
+function printBootstrap(url: string, boot: { username: string; password: string; token: string | null }): void {
+  const lines = [
+    '',
+    '  Model Garden first start: an admin account was created. This is shown once; keep it safe.',
+    `    sign in at ${url}  as  ${boot.username}  /  ${boot.password}`,
+    boot.token
+      ? `    API token (admin, 30 days):  ${boot.token}\n    e.g. export GARDEN_TOKEN=${boot.token}`
+      : '    API token: the GARDEN_ADMIN_TOKEN you set acts as this admin',
+    '    Change the password with:  garden user set-password admin',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildApp } from '../src/api/app.js';
 import { createLogger } from '../src/core/logger.js';
-import { createTestServices } from './harness.js';
+import { createTestServices, withAuth } from './harness.js';
 import { makeEntry, smallCatalog } from './factories.js';
 
 let app: FastifyInstance;
@@ -13,7 +13,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   const t = await createTestServices('pglite');
   cleanup = t.cleanup;
-  app = await buildApp({ services: t.services, logger: createLogger('silent'), bodyLimitBytes: 256 * 1024, webDir: '/nonexistent' });
+  app = withAuth(await buildApp({ services: t.services, logger: createLogger('silent'), bodyLimitBytes: 256 * 1024, webDir: '/nonexistent' }), t.adminToken);
   const r = await app.inject({ method: 'POST', url: '/api/v1/import', payload: smallCatalog() });
   expect(r.json()).toMatchObject({ failed: 0, created: 6 });
 });

@@ -18,11 +18,13 @@ let url: string;
 let cleanup: () => Promise<void>;
 let dir: string;
 let dataDir: string;
+let token: string;
+const authFetch = (u: string, init: RequestInit = {}) => fetch(u, { ...init, headers: { ...((init.headers) ?? {}), authorization: `Bearer ${token}` } });
 
 async function garden(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const r = await run(process.execPath, [path.join(ROOT, 'bin/garden.js'), ...args], {
-      env: { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1', GARDEN_CACHE_DIR: path.join(dir, 'cli-cache') },
+      env: { ...process.env, GARDEN_URL: url, GARDEN_TOKEN: token, GARDEN_CLI_FROM_SOURCE: '1', GARDEN_CACHE_DIR: path.join(dir, 'cli-cache') },
       timeout: 60_000,
     });
     return { ...r, code: 0 };
@@ -36,6 +38,7 @@ beforeAll(async () => {
   const t = await createTestServices('pglite');
   cleanup = t.cleanup;
   dataDir = t.dataDir;
+  token = t.adminToken;
   app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
   url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('0.0.0.0', '127.0.0.1');
   dir = (await import('node:fs')).mkdtempSync(path.join((await import('node:os')).tmpdir(), 'garden-cli-'));
@@ -95,7 +98,7 @@ describe('garden CLI', () => {
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(JSON.parse(pushed.stdout).files.map((f: { path: string }) => f.path)).toEqual(['config.json', 'onnx/model.onnx']);
     expect(JSON.parse(pushed.stdout).prefilled).toContain('architecture');
-    const draft = (await (await fetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.3.0`)).json()) as { architecture: string; lifecycle: string };
+    const draft = (await (await authFetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.3.0`)).json()) as { architecture: string; lifecycle: string };
     expect(draft).toMatchObject({ architecture: 'BertForTokenClassification', lifecycle: 'draft' });
     const inspected = await garden('inspect', src, '--json');
     expect(JSON.parse(inspected.stdout).fields.architecture).toBe('BertForTokenClassification');
@@ -114,7 +117,7 @@ describe('garden CLI', () => {
     const notModel = await garden('push', docs, '--model', 'bert-ner-japanese', '--version', '1.6.0');
     expect(notModel.code).toBe(1);
     expect(notModel.stderr).toMatch(/INVALID_INPUT.*not a model/);
-    expect((await fetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.6.0`)).status).toBe(404);
+    expect((await authFetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.6.0`)).status).toBe(404);
   });
 
   it('resumes a push whose process was killed midway, sending only the bytes that had not arrived', async () => {
@@ -124,14 +127,14 @@ describe('garden CLI', () => {
     mkdirSync(src);
     const weights = (await import('node:crypto')).randomBytes(96 * 1024 * 1024);
     writeFileSync(path.join(src, 'model.safetensors'), weights);
-    const created = await fetch(`${url}/api/v1/models`, {
+    const created = await authFetch(`${url}/api/v1/models`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ slug: 'killed-push', name: 'Killed push', ownerTeam: 'ml' }),
     });
     expect(created.status).toBe(201);
     const args = [path.join(ROOT, 'bin/garden.js'), 'push', src, '--model', 'killed-push', '--version', '1.0.0', '--chunk-mb', '1', '--json'];
-    const env = { ...process.env, GARDEN_URL: url, GARDEN_CLI_FROM_SOURCE: '1', GARDEN_CACHE_DIR: path.join(dir, 'cli-cache') };
+    const env = { ...process.env, GARDEN_URL: url, GARDEN_TOKEN: token, GARDEN_CLI_FROM_SOURCE: '1', GARDEN_CACHE_DIR: path.join(dir, 'cli-cache') };
     const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Kill -9 once a fifth of the file has been staged on the server (and long before the end).
@@ -144,7 +147,7 @@ describe('garden CLI', () => {
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(weights.length);
     // Nothing of the half-pushed version is visible.
-    const files = (await (await fetch(`${url}/api/v1/models/killed-push/versions/1.0.0/files`)).json()) as { items: unknown[] };
+    const files = (await (await authFetch(`${url}/api/v1/models/killed-push/versions/1.0.0/files`)).json()) as { items: unknown[] };
     expect(files.items).toEqual([]);
 
     const again = await garden('push', src, '--model', 'killed-push', '--version', '1.0.0', '--json');

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { createServices } from '../src/api/services.js';
 import { createLogger } from '../src/core/logger.js';
-import { createTestDatabase, type TestDb } from './harness.js';
+import { createTestDatabase, withAuth, type TestDb } from './harness.js';
 import { missingService } from './services.js';
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -37,8 +37,10 @@ describe.runIf(disk)('a disk that fills up mid-upload', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('pglite');
-    const services = await createServices(db.database, { dataDir: disk! });
-    app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
+    const token = `test-admin-${'x'.repeat(40)}`;
+    const services = await createServices(db.database, { dataDir: disk!, adminToken: token });
+    await services.identity.bootstrap();
+    app = withAuth(await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' }), token);
     await app.inject({ method: 'POST', url: '/api/v1/models', payload: { slug: 'big', name: 'Big', ownerTeam: 'ml' } });
     await app.inject({ method: 'POST', url: '/api/v1/models/big/versions', payload: { version: '1.0.0' } });
   });

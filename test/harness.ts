@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { createServices, type Services } from '../src/api/services.js';
 import { openDatabase, type Database, type DbKind } from '../src/core/db/index.js';
@@ -59,15 +60,44 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDb> {
 /** A temporary data folder (blobs, uploads) for services in tests. */
 export const tempDataDir = () => mkdtempSync(path.join(tmpdir(), 'garden-data-'));
 
-export async function createTestServices(kind: DbKind): Promise<{ services: Services; dataDir: string; cleanup(): Promise<void> }> {
+export interface TestServices {
+  services: Services;
+  dataDir: string;
+  /** A token acting as the bootstrap admin (`admin`), as GARDEN_ADMIN_TOKEN would. */
+  adminToken: string;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestServices(kind: DbKind): Promise<TestServices> {
   const t = await createTestDatabase(kind);
   const dataDir = tempDataDir();
+  const adminToken = `test-admin-${randomBytes(24).toString('hex')}`;
+  const services = await createServices(t.database, { dataDir, adminToken });
+  await services.identity.bootstrap();
   return {
-    services: await createServices(t.database, { dataDir }),
+    services,
     dataDir,
+    adminToken,
     cleanup: async () => {
       await t.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+type InjectArg = string | { url?: string; headers?: Record<string, unknown>; [k: string]: unknown };
+
+/**
+ * Makes `app.inject` send `Authorization: Bearer <token>` unless the request sets its own
+ * authorization header (an explicit `authorization: undefined` sends none: an anonymous call).
+ */
+export function withAuth<T extends FastifyInstance>(app: T, token: string): T {
+  const inject = app.inject.bind(app) as (o: InjectArg) => unknown;
+  const patched = (o: InjectArg) => {
+    const opts = typeof o === 'string' ? { url: o } : o;
+    const headers = opts.headers ?? {};
+    return inject({ ...opts, headers: 'authorization' in headers ? headers : { ...headers, authorization: `Bearer ${token}` } });
+  };
+  Object.defineProperty(app, 'inject', { value: patched, configurable: true, writable: true });
+  return app;
 }

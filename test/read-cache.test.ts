@@ -6,8 +6,11 @@ import { createServices } from '../src/api/services.js';
 import { createLogger } from '../src/core/logger.js';
 import { openDatabase, type Database } from '../src/core/db/index.js';
 import { runImport } from '../src/catalog/index.js';
-import { createTestDatabase, dbKinds, tempDataDir } from './harness.js';
+import { createTestDatabase, dbKinds, tempDataDir, withAuth } from './harness.js';
 import { smallCatalog } from './factories.js';
+import { systemActor } from '../src/identity/index.js';
+
+const SYS = systemActor('test');
 
 const until = async (check: () => Promise<boolean>, ms = 3000) => {
   const end = Date.now() + ms;
@@ -27,9 +30,11 @@ describe.each(dbKinds())('read cache on %s', (kind) => {
   beforeAll(async () => {
     const t = await createTestDatabase(kind);
     cleanup = t.cleanup;
-    const services = await createServices(t.database, { dataDir: tempDataDir() });
-    await runImport(t.database.db, services.catalog, smallCatalog());
-    reader = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
+    const token = `test-admin-${'r'.repeat(40)}`;
+    const services = await createServices(t.database, { dataDir: tempDataDir(), adminToken: token });
+    await services.identity.bootstrap();
+    await runImport(SYS, t.database.db, services.catalog, smallCatalog());
+    reader = withAuth(await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' }), token);
     // The writer is another "replica": on PostgreSQL its own connection pool; PGlite has one process.
     if (t.url) writerDb = await openDatabase({ url: t.url });
     writer = await createServices(writerDb ?? t.database, { dataDir: tempDataDir() });
@@ -59,7 +64,7 @@ describe.each(dbKinds())('read cache on %s', (kind) => {
   it('drops cached answers when another process commits a change', async () => {
     const list = await reader.inject('/api/v1/search?q=japanese%20ner');
     expect(list.json().items[0].name).toBe('BERT NER Japanese');
-    await writer.catalog.updateModel('bert-ner-japanese', { name: 'BERT NER Japanese v2' });
+    await writer.catalog.updateModel(SYS, 'bert-ner-japanese', { name: 'BERT NER Japanese v2' });
     const seen = await until(async () => (await reader.inject('/api/v1/search?q=japanese%20ner')).json().items[0]?.name === 'BERT NER Japanese v2');
     expect(seen).toBe(true);
   });

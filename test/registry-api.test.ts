@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { createLogger } from '../src/core/logger.js';
-import { createTestServices } from './harness.js';
+import { createTestServices, withAuth } from './harness.js';
+import { systemActor } from '../src/identity/index.js';
+
+const SYS = systemActor('test');
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 let app: FastifyInstance;
@@ -15,7 +18,7 @@ beforeAll(async () => {
   const t = await createTestServices('pglite');
   cleanup = t.cleanup;
   services = t.services;
-  app = await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' });
+  app = withAuth(await buildApp({ services: t.services, logger: createLogger('silent'), webDir: '/nonexistent' }), t.adminToken);
   await app.inject({ method: 'POST', url: '/api/v1/models', payload: { slug: 'up', name: 'Up', ownerTeam: 'ml' } });
   for (const version of ['0.1.0', '0.2.0']) await app.inject({ method: 'POST', url: '/api/v1/models/up/versions', payload: { version } });
 });
@@ -71,7 +74,7 @@ describe('file uploads over HTTP', () => {
     expect((await app.inject({ url, headers: { range: 'bytes=200000-' } })).json().error.code).toBe('INVALID_INPUT');
     expect((await app.inject(`${url}.missing`)).statusCode).toBe(404);
     // the whole download and the range were recorded; HEAD was not
-    const recorded = await services.registry.listDownloads('up', '0.1.0');
+    const recorded = await services.registry.listDownloads(SYS, 'up', '0.1.0');
     expect(recorded.map((d) => [d.path, d.bytes, d.channel])).toEqual([
       ['weights/model.safetensors', 100, 'api'],
       ['weights/model.safetensors', 100_000, 'api'],

@@ -13,7 +13,11 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../core/logger.js';
 import { WEB_DIST_DIR } from '../core/paths.js';
+import { auditDenial, installAuth } from './auth.js';
 import { installErrorHandler, routeNotFound } from './error-handler.js';
+import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { hfRoutes } from './routes/hf.js';
@@ -29,6 +33,8 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Folder of the built web UI; not served when missing (API-only tests). */
   webDir?: string;
+  /** Behind a reverse proxy: trust X-Forwarded-For / -Proto. */
+  trustProxy?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,6 +53,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    trustProxy: opts.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -55,7 +62,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  installErrorHandler(app);
+  installErrorHandler(app, (req, err) => auditDenial(opts.services, req, err));
+  await installAuth(app, opts.services);
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   await app.register(fastifySwagger, {
@@ -83,6 +91,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(
     async (api) => {
+      await api.register(authRoutes);
+      await api.register(adminRoutes);
+      await api.register(auditRoutes);
       await api.register(statusRoutes);
       await api.register(catalogRoutes);
       await api.register(searchRoutes);

@@ -11,7 +11,11 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNKNOWN_FACET: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  CSRF: 403,
+  RATE_LIMITED: 429,
+  SEPARATION_OF_DUTIES: 403,
   LIFECYCLE_TRANSITION: 409,
   ADAPTER_UNAVAILABLE: 503,
   DIGEST_MISMATCH: 422,
@@ -67,14 +71,25 @@ export function sendError(reply: FastifyReply, req: FastifyRequest, err: AppErro
     .send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, requestId: req.id });
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err, req, reply) => {
+/** Codes that refuse an identified request: each is recorded (audited) before the answer. */
+const DENIALS = new Set<ErrorCode>(['FORBIDDEN', 'CSRF', 'SEPARATION_OF_DUTIES']);
+
+export function installErrorHandler(app: FastifyInstance, onDenied?: (req: FastifyRequest, err: AppError) => Promise<void>): void {
+  app.setErrorHandler(async (err, req, reply) => {
     const appErr = isResponseSerializationError(err)
       ? new AppError('INTERNAL', 'internal error', undefined, { cause: err })
       : toAppError(err);
     const status = HTTP_STATUS[appErr.code];
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: appErr.code, msg: appErr.message }, 'request rejected');
+    if (onDenied && DENIALS.has(appErr.code)) {
+      try {
+        await onDenied(req, appErr);
+      } catch (auditErr) {
+        req.log.error({ err: auditErr }, 'could not audit a denial');
+      }
+    }
+    if (appErr.code === 'RATE_LIMITED') reply.header('retry-after', '60');
     return sendError(reply, req, appErr);
   });
 }

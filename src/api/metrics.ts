@@ -1,4 +1,5 @@
 /** Prometheus metrics: default process metrics plus HTTP request counts and durations per route. */
+import { requireScope } from '../identity/index.js';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -30,7 +31,8 @@ export function installMetrics(app: FastifyInstance, metrics: Metrics): void {
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    requireScope(req.actor, 'read');
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

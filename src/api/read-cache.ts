@@ -7,6 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isAdmin, isReviewer, type Actor } from '../identity/index.js';
+
+/** Callers who see the same catalog share cache entries: visibility depends on role and teams only. */
+function audience(a: Actor): string {
+  if (isAdmin(a) || isReviewer(a)) return 'all';
+  if (a.kind !== 'user') return 'anonymous';
+  return `teams:${[...a.teams.keys()].sort().join(',')}`;
+}
 
 export interface CachedBody {
   body: string;
@@ -59,7 +67,7 @@ export function createReadCache(opts: ReadCacheOptions = {}) {
 
   /** Answers a GET from the cache, or computes, caches and sends the JSON body. */
   async function respond(req: FastifyRequest, reply: FastifyReply, compute: () => Promise<unknown>): Promise<FastifyReply> {
-    const key = req.url;
+    const key = `${audience(req.actor)} ${req.url}`;
     let hit = get(key);
     if (!hit) {
       const gen = generation;

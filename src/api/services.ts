@@ -10,12 +10,16 @@ import { createArtifactStore, type StoreConfig } from '../registry/adapters/inde
 import { createRegistryService, type RegistryService } from '../registry/service.js';
 import { createFsStaging } from '../registry/staging.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
+import { createIdentityService, type IdentityService } from '../identity/index.js';
+import { createAuditService, type AuditService } from '../audit/index.js';
 
 export interface Services {
   database: Database;
   catalog: CatalogService;
   search: SearchService;
   registry: RegistryService;
+  identity: IdentityService;
+  audit: AuditService;
   metrics: Metrics;
   /** Serialized answers of catalog reads, dropped on every catalog change. */
   readCache: ReadCache;
@@ -29,6 +33,10 @@ export interface ServiceOptions {
   store?: StoreConfig;
   /** Overrides store.maxFileGb, in bytes (tests). */
   maxFileBytes?: number;
+  /** GARDEN_ADMIN_TOKEN: a fixed token acting as the bootstrap admin. */
+  adminToken?: string | undefined;
+  /** How long a browser session lasts. */
+  sessionHours?: number;
 }
 
 export async function createServices(database: Database, opts: ServiceOptions): Promise<Services> {
@@ -42,11 +50,15 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     maxFileBytes: opts.maxFileBytes ?? (opts.store?.maxFileGb ?? 200) * 1024 ** 3,
     uploadTtlMs: (opts.store?.uploadTtlHours ?? 24) * 3600 * 1000,
   });
+  const identity = createIdentityService({ db: database.db, adminToken: opts.adminToken, sessionHours: opts.sessionHours ?? 12 });
+  const publicCatalog = identity.publicCatalog;
   return {
     database,
-    catalog: createCatalogService({ db: database.db }),
-    search: createSearchService({ db: database.db }),
+    catalog: createCatalogService({ db: database.db, publicCatalog }),
+    search: createSearchService({ db: database.db, publicCatalog }),
     registry,
+    identity,
+    audit: createAuditService({ db: database.db }),
     metrics: createMetrics(),
     readCache: createReadCache(),
     version: PRODUCT_VERSION,

@@ -3,6 +3,9 @@ import { dbKinds, createTestServices } from '../../test/harness.js';
 import { makeEntry, smallCatalog } from '../../test/factories.js';
 import type { Services } from '../api/services.js';
 import { ModelFields, VersionFields, runImport } from './index.js';
+import { systemActor } from '../identity/index.js';
+
+const SYS = systemActor('test');
 
 describe.each(dbKinds())('catalog on %s', (kind) => {
   let services: Services;
@@ -10,16 +13,16 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
 
   beforeAll(async () => {
     ({ services, cleanup } = await createTestServices(kind));
-    const report = await runImport(services.database.db, services.catalog, smallCatalog());
+    const report = await runImport(SYS, services.database.db, services.catalog, smallCatalog());
     expect(report.failed).toBe(0);
   });
   afterAll(async () => cleanup?.());
 
   it('imports idempotently: a second import of the same entries changes nothing', async () => {
-    const before = await services.catalog.getModel('contract-summarizer');
-    const again = await runImport(services.database.db, services.catalog, smallCatalog());
+    const before = await services.catalog.getModel(SYS, 'contract-summarizer');
+    const again = await runImport(SYS, services.database.db, services.catalog, smallCatalog());
     expect(again).toMatchObject({ created: 0, updated: 0, failed: 0, unchanged: 6 });
-    const after = await services.catalog.getModel('contract-summarizer');
+    const after = await services.catalog.getModel(SYS, 'contract-summarizer');
     expect(after).toEqual(before);
   });
 
@@ -32,18 +35,18 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
       makeEntry({ slug: 'ok-four' }),
       makeEntry({ slug: 'ok-four' }),
     ];
-    const r = await runImport(services.database.db, services.catalog, entries);
+    const r = await runImport(SYS, services.database.db, services.catalog, entries);
     expect(r).toMatchObject({ created: 2, failed: 4 });
     expect(r.results.map((x) => x.outcome)).toEqual(['created', 'failed', 'failed', 'failed', 'created', 'failed']);
     expect(r.results[1]?.error?.code).toBe('INVALID_INPUT');
     expect(r.results[1]?.error?.message).toMatch(/slug/);
     expect(r.results[3]?.error?.message).toMatch(/colour/);
     expect(r.results[5]?.error?.code).toBe('CONFLICT');
-    await expect(services.catalog.getModel('ok-two')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(services.catalog.getModel(SYS, 'ok-two')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('shows the newest approved version as head and keeps deprecated versions listed', async () => {
-    const m = await services.catalog.getModel('contract-summarizer');
+    const m = await services.catalog.getModel(SYS, 'contract-summarizer');
     expect(m.head?.version).toBe('2.0.0');
     expect(m.versions.map((v) => [v.version, v.lifecycle])).toEqual([
       ['2.0.0', 'approved'],
@@ -57,7 +60,7 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
   });
 
   it('resolves lineage up to external ids and down through every derived model', async () => {
-    const base = await services.catalog.getModel('llama-3.1-8b-instruct');
+    const base = await services.catalog.getModel(SYS, 'llama-3.1-8b-instruct');
     expect(base.lineage.ancestors).toEqual([
       { ref: 'meta-llama/Llama-3.1-8B-Instruct', relation: 'finetune', slug: null, name: null, ownerTeam: null, lifecycle: null },
     ]);
@@ -65,7 +68,7 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
       ['contract-summarizer', 'finetune', 1, 'llama-3.1-8b-instruct'],
       ['contract-summarizer-int4', 'quantized', 2, 'contract-summarizer'],
     ]);
-    const leaf = await services.catalog.getModel('contract-summarizer-int4');
+    const leaf = await services.catalog.getModel(SYS, 'contract-summarizer-int4');
     expect(leaf.lineage.ancestors.map((a) => a.slug ?? a.ref)).toEqual([
       'contract-summarizer',
       'llama-3.1-8b-instruct',
@@ -77,38 +80,38 @@ describe.each(dbKinds())('catalog on %s', (kind) => {
 
   it('refuses to change the content of an approved version but lets it be deprecated', async () => {
     await expect(
-      services.catalog.updateVersion('bert-ner-japanese', '1.2.0', { contextLength: 1024 }),
+      services.catalog.updateVersion(SYS, 'bert-ner-japanese', '1.2.0', { contextLength: 1024 }),
     ).rejects.toMatchObject({ code: 'CONFLICT', details: { fields: ['contextLength'] } });
-    const v = await services.catalog.updateVersion('bert-ner-japanese', '1.2.0', {
+    const v = await services.catalog.updateVersion(SYS, 'bert-ner-japanese', '1.2.0', {
       lifecycle: 'deprecated',
       deprecation: { replacement: 'bert-ner-japanese@2.0.0', deadline: '2027-03-01', reason: 'new tokenizer' },
     });
     expect(v.lifecycle).toBe('deprecated');
     expect(v.contextLength).toBe(512);
-    const m = await services.catalog.getModel('bert-ner-japanese');
+    const m = await services.catalog.getModel(SYS, 'bert-ner-japanese');
     expect(m.head?.lifecycle).toBe('deprecated');
   });
 
   it('lets a draft version be edited and rejects a duplicate version', async () => {
-    await services.catalog.createModel(ModelFields.parse({ slug: 'drafty', name: 'Drafty', ownerTeam: 'test-team' }));
-    const created = await services.catalog.createVersion('drafty', VersionFields.parse({ version: '0.1.0' }));
+    await services.catalog.createModel(SYS, ModelFields.parse({ slug: 'drafty', name: 'Drafty', ownerTeam: 'test-team' }));
+    const created = await services.catalog.createVersion(SYS, 'drafty', VersionFields.parse({ version: '0.1.0' }));
     expect(created.lifecycle).toBe('draft');
-    const edited = await services.catalog.updateVersion('drafty', '0.1.0', { contextLength: 4096 });
+    const edited = await services.catalog.updateVersion(SYS, 'drafty', '0.1.0', { contextLength: 4096 });
     expect(edited.contextLength).toBe(4096);
-    await expect(services.catalog.createVersion('drafty', VersionFields.parse({ version: '0.1.0' }))).rejects.toMatchObject({
+    await expect(services.catalog.createVersion(SYS, 'drafty', VersionFields.parse({ version: '0.1.0' }))).rejects.toMatchObject({
       code: 'CONFLICT',
     });
     await expect(
-      services.catalog.createModel(ModelFields.parse({ slug: 'drafty', name: 'Again', ownerTeam: 'test-team' })),
+      services.catalog.createModel(SYS, ModelFields.parse({ slug: 'drafty', name: 'Again', ownerTeam: 'test-team' })),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('rolls back a failed write completely', async () => {
-    const before = await services.catalog.getModel('whisper-small-callcenter');
+    const before = await services.catalog.getModel(SYS, 'whisper-small-callcenter');
     await expect(
-      services.catalog.updateVersion('whisper-small-callcenter', '0.3.0', { lifecycle: 'approved', deprecation: { reason: 'x' } }),
+      services.catalog.updateVersion(SYS, 'whisper-small-callcenter', '0.3.0', { lifecycle: 'approved', deprecation: { reason: 'x' } }),
     ).rejects.toMatchObject({ code: 'LIFECYCLE_TRANSITION' });
-    expect(await services.catalog.getModel('whisper-small-callcenter')).toEqual(before);
+    expect(await services.catalog.getModel(SYS, 'whisper-small-callcenter')).toEqual(before);
   });
 });
 

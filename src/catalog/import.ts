@@ -4,6 +4,7 @@
  * entry is ever half-written. Importing the same file twice changes nothing.
  */
 import { parseAllDocuments } from 'yaml';
+import { requireAdmin, type Actor } from '../identity/index.js';
 import { z } from 'zod';
 import type { Db } from '../core/db/index.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
@@ -70,7 +71,8 @@ function str(v: unknown, key: string): string | null {
   return typeof x === 'string' ? x.slice(0, 200) : null;
 }
 
-export async function runImport(db: Db, catalog: CatalogService, entries: unknown[]): Promise<ImportReportT> {
+export async function runImport(actor: Actor, db: Db, catalog: CatalogService, entries: unknown[]): Promise<ImportReportT> {
+  requireAdmin(actor, 'import catalog entries');
   const report: ImportReportT = { total: entries.length, created: 0, updated: 0, unchanged: 0, failed: 0, results: [] };
   const seen = new Set<string>();
   for (const [index, raw] of entries.entries()) {
@@ -93,7 +95,7 @@ export async function runImport(db: Db, catalog: CatalogService, entries: unknow
     }
     seen.add(key);
     try {
-      const outcome: UpsertOutcome = await db.transaction((tx) => catalog.upsertEntry(tx, parsed.data));
+      const outcome: UpsertOutcome = await db.transaction((tx) => catalog.upsertEntry(actor, tx, parsed.data));
       report[outcome]++;
       report.results.push({ index, slug, version, outcome });
     } catch (err) {

@@ -328,11 +328,12 @@ export async function modelBySlugs(q: Q, slugs: string[]) {
 }
 
 /** The id and lifecycle of `slug@version`, for other domains that attach data to a version. */
-export async function resolveVersion(q: Q, slug: string, version: string): Promise<{ id: number; lifecycle: string } | undefined> {
+export async function resolveVersion(q: Q, slug: string, version: string): Promise<{ id: number; lifecycle: string; ownerTeam: string } | undefined> {
   const [row] = await q
-    .select({ id: modelVersions.id, lifecycle: modelVersions.lifecycle })
+    .select({ id: modelVersions.id, lifecycle: modelVersions.lifecycle, ownerTeam: teams.slug })
     .from(modelVersions)
     .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .innerJoin(teams, eq(teams.id, models.ownerTeamId))
     .where(and(eq(models.slug, slug), eq(modelVersions.version, version)));
   return row;
 }

@@ -5,6 +5,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
+import { appendAudit } from '../audit/index.js';
+import { isReviewer, requireAdmin, requireReader, requireReviewer, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
 import {
   FROZEN_LIFECYCLES,
   type CatalogEntryT,
@@ -16,7 +18,7 @@ import {
 } from './model.js';
 import { bundleToFields, canonical, modelRowToFields, toVersionView } from './mapping.js';
 import * as repo from './repo.js';
-import { selectSummaries } from './summary.js';
+import { selectSummaries, visibleSql } from './summary.js';
 import { compareVersions } from './semver.js';
 import type { ModelDetailT, VersionViewT } from './views.js';
 
@@ -27,7 +29,12 @@ export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface CatalogDeps {
   db: Db;
+  /** Whether an admin made the catalog readable without signing in. */
+  publicCatalog?: () => Promise<boolean>;
 }
+
+/** Version fields only platform reviewers change (the governed lifecycle). */
+const GOVERNED_FIELDS = ['lifecycle', 'maturity', 'compliance', 'deprecation'] as const;
 
 /** PostgreSQL unique violations become CONFLICT (two writers raced for the same slug or version). */
 async function mapUnique<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -59,6 +66,7 @@ function assertVersionRules(f: VersionFieldsT): void {
 
 export function createCatalogService(deps: CatalogDeps) {
   const { db } = deps;
+  const publicCatalog = deps.publicCatalog ?? (async () => false);
 
   async function requireModel(q: repo.Q, slug: string) {
     const m = await repo.findModel(q, slug);
@@ -66,14 +74,24 @@ export function createCatalogService(deps: CatalogDeps) {
     return m;
   }
 
-  async function getModel(slug: string): Promise<ModelDetailT> {
-    const [summary] = await selectSummaries(db, sql`m.slug = ${slug}`);
+  async function reader(actor: Actor): Promise<void> {
+    requireReader(actor, actor.kind === 'anonymous' && (await publicCatalog()));
+  }
+
+  /** Versions the actor may see: published ones, or all of them for the owner team and reviewers. */
+  function visibleBundles(actor: Actor, ownerTeam: string, bundles: repo.VersionBundle[]): repo.VersionBundle[] {
+    return seesUnpublished(actor, ownerTeam) ? bundles : bundles.filter((b) => FROZEN_LIFECYCLES.includes(b.row.lifecycle as Lifecycle));
+  }
+
+  async function getModel(actor: Actor, slug: string): Promise<ModelDetailT> {
+    await reader(actor);
+    const [summary] = await selectSummaries(db, sql`m.slug = ${slug} AND ${visibleSql(actor)}`);
     if (!summary) throw notFound(`model ${slug}`, { slug });
     const model = await requireModel(db, slug);
     const [bundles, derived] = await Promise.all([repo.loadVersions(db, model.id), repo.derivedModels(db, slug)]);
     return {
       ...summary,
-      versions: bundles.map((b) => toVersionView(slug, b)),
+      versions: visibleBundles(actor, model.ownerTeam, bundles).map((b) => toVersionView(slug, b)),
       lineage: { ancestors: await ancestors(model), derived: derived.map((d) => ({ ...d, ownerTeam: d.owner_team, lifecycle: d.lifecycle as Lifecycle | null })) },
     };
   }
@@ -102,68 +120,95 @@ export function createCatalogService(deps: CatalogDeps) {
     return chain;
   }
 
-  async function createModel(f: ModelFieldsT): Promise<ModelDetailT> {
+  /** The model, for a writer: invisible models are NOT_FOUND, visible ones need `role` in the owner team. */
+  async function modelForWrite(tx: repo.Q, actor: Actor, slug: string, what: string) {
+    const m = await repo.findModel(tx, slug);
+    if (!m || !(seesUnpublished(actor, m.ownerTeam) || (await hasPublished(tx, m.id)))) throw notFound(`model ${slug}`, { slug });
+    requireTeamRole(actor, m.ownerTeam, 'contributor', what);
+    return m;
+  }
+
+  async function hasPublished(tx: repo.Q, modelId: number): Promise<boolean> {
+    return (await repo.loadVersions(tx, modelId)).some((b) => FROZEN_LIFECYCLES.includes(b.row.lifecycle as Lifecycle));
+  }
+
+  async function createModel(actor: Actor, f: ModelFieldsT): Promise<ModelDetailT> {
+    requireTeamRole(actor, f.ownerTeam, 'contributor', 'create its models');
     await mapUnique(`model ${f.slug}`, () =>
       db.transaction(async (tx) => {
         if (await repo.findModel(tx, f.slug)) throw new AppError('CONFLICT', `model ${f.slug} already exists`, { slug: f.slug });
         const id = await repo.insertModel(tx, f, await repo.ensureTeam(tx, f.ownerTeam));
         await repo.refreshModel(tx, id);
+        await appendAudit(tx, actor, { action: 'model.create', targetType: 'model', targetId: f.slug, modelSlug: f.slug, details: { ownerTeam: f.ownerTeam } });
       }),
     );
-    return getModel(f.slug);
+    return getModel(actor, f.slug);
   }
 
-  async function updateModel(slug: string, patch: ModelPatchT): Promise<ModelDetailT> {
+  async function updateModel(actor: Actor, slug: string, patch: ModelPatchT): Promise<ModelDetailT> {
     await db.transaction(async (tx) => {
-      const m = await requireModel(tx, slug);
+      const m = await modelForWrite(tx, actor, slug, 'edit its models');
       const next = { ...modelRowToFields(m), ...stripUndefined(patch) };
+      if (next.ownerTeam !== m.ownerTeam) requireTeamRole(actor, next.ownerTeam, 'contributor', 'receive models');
       await repo.updateModel(tx, m.id, next, await repo.ensureTeam(tx, next.ownerTeam));
       await repo.refreshModel(tx, m.id);
+      await appendAudit(tx, actor, { action: 'model.update', targetType: 'model', targetId: slug, modelSlug: slug, details: { fields: Object.keys(stripUndefined(patch)) } });
     });
-    return getModel(slug);
+    return getModel(actor, slug);
   }
 
-  async function listVersions(slug: string): Promise<VersionViewT[]> {
+  async function listVersions(actor: Actor, slug: string): Promise<VersionViewT[]> {
+    await reader(actor);
     const m = await requireModel(db, slug);
-    return (await repo.loadVersions(db, m.id)).map((b) => toVersionView(slug, b));
+    const visible = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(db, m.id));
+    if (!visible.length && !seesUnpublished(actor, m.ownerTeam)) throw notFound(`model ${slug}`, { slug });
+    return visible.map((b) => toVersionView(slug, b));
   }
 
-  async function getVersion(slug: string, version: string): Promise<VersionViewT> {
+  async function getVersion(actor: Actor, slug: string, version: string): Promise<VersionViewT> {
+    await reader(actor);
     const m = await requireModel(db, slug);
-    const [b] = await repo.loadVersions(db, m.id, version);
+    const [b] = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(db, m.id, version));
     if (!b) throw notFound(`version ${slug}@${version}`, { slug, version });
     return toVersionView(slug, b);
   }
 
-  async function createVersion(slug: string, f: VersionFieldsT): Promise<VersionViewT> {
+  async function createVersion(actor: Actor, slug: string, f: VersionFieldsT): Promise<VersionViewT> {
     assertVersionRules(f);
+    // A new version starts as a draft; only the governed workflow moves it on.
+    if (f.lifecycle !== 'draft' && !isReviewer(actor) && actor.kind !== 'system') requireReviewer(actor, `create a version in lifecycle ${f.lifecycle}`);
     await mapUnique(`version ${slug}@${f.version}`, () =>
       db.transaction(async (tx) => {
-        const m = await requireModel(tx, slug);
+        const m = await modelForWrite(tx, actor, slug, 'add versions');
         if (await repo.findVersion(tx, m.id, f.version)) {
           throw new AppError('CONFLICT', `version ${slug}@${f.version} already exists`, { slug, version: f.version });
         }
         await repo.insertVersion(tx, m.id, f);
         await repo.refreshModel(tx, m.id);
+        await appendAudit(tx, actor, { action: 'version.create', targetType: 'version', targetId: `${slug}@${f.version}`, modelSlug: slug, details: { lifecycle: f.lifecycle } });
       }),
     );
-    return getVersion(slug, f.version);
+    return getVersion(actor, slug, f.version);
   }
 
-  async function updateVersion(slug: string, version: string, patch: VersionPatchT): Promise<VersionViewT> {
+  async function updateVersion(actor: Actor, slug: string, version: string, patch: VersionPatchT): Promise<VersionViewT> {
     await db.transaction(async (tx) => {
-      const m = await requireModel(tx, slug);
-      const [b] = await repo.loadVersions(tx, m.id, version);
+      const m = await modelForWrite(tx, actor, slug, 'edit versions');
+      const [b] = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(tx, m.id, version));
       if (!b) throw notFound(`version ${slug}@${version}`, { slug, version });
       const before = bundleToFields(b);
       const next = { ...before, ...stripUndefined(patch), version };
       if (patch.updatedAt === undefined) next.updatedAt = undefined;
+      const governed = GOVERNED_FIELDS.filter((k) => canonical(before[k]) !== canonical(next[k]));
+      if (governed.length) requireReviewer(actor, `change ${governed.join(', ')}`);
       assertVersionRules(next);
       assertMutable(slug, before, next);
       await repo.replaceVersion(tx, b.row.id, next);
       await repo.refreshModel(tx, m.id);
+      const fields = Object.keys(stripUndefined(patch)).filter((k) => k !== 'updatedAt');
+      await appendAudit(tx, actor, { action: governed.length ? 'version.lifecycle' : 'version.update', targetType: 'version', targetId: `${slug}@${version}`, modelSlug: slug, details: { fields, ...(governed.length ? { lifecycle: next.lifecycle, maturity: next.maturity } : {}) } });
     });
-    return getVersion(slug, version);
+    return getVersion(actor, slug, version);
   }
 
   function assertMutable(slug: string, before: VersionFieldsT, next: VersionFieldsT) {
@@ -183,7 +228,8 @@ export function createCatalogService(deps: CatalogDeps) {
    * changes nothing. Model-level fields follow the newest version, so importing an old version does
    * not roll back the model's description. Runs inside the caller's transaction.
    */
-  async function upsertEntry(tx: repo.Q, entry: CatalogEntryT): Promise<UpsertOutcome> {
+  async function upsertEntry(actor: Actor, tx: repo.Q, entry: CatalogEntryT): Promise<UpsertOutcome> {
+    requireAdmin(actor, 'import catalog entries');
     const { slug, name, ownerTeam, description, tasks, domains, tags, baseModel, ...versionFields } = entry;
     const modelFields: ModelFieldsT = { slug, name, ownerTeam, description, tasks, domains, tags, baseModel };
     assertVersionRules(versionFields);
@@ -214,7 +260,10 @@ export function createCatalogService(deps: CatalogDeps) {
         if (outcome === 'unchanged') outcome = 'updated';
       }
     }
-    if (outcome !== 'unchanged') await repo.refreshModel(tx, m.id);
+    if (outcome !== 'unchanged') {
+      await repo.refreshModel(tx, m.id);
+      await appendAudit(tx, actor, { action: `import.${outcome}`, targetType: 'version', targetId: `${slug}@${versionFields.version}`, modelSlug: slug });
+    }
     return outcome;
   }
 
@@ -228,7 +277,10 @@ export function createCatalogService(deps: CatalogDeps) {
     createVersion,
     updateVersion,
     upsertEntry,
-    listTeams: () => repo.listTeams(db),
+    listTeams: async (actor: Actor) => {
+      await reader(actor);
+      return repo.listTeams(db);
+    },
   };
 }
 

@@ -14,6 +14,16 @@ const ConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     demo: z.coerce.boolean().default(true),
     bodyLimitMb: z.coerce.number().positive().max(1024).default(16),
+    auth: z
+      .object({
+        /** A fixed token that acts as the bootstrap admin (automation); at least 32 characters. */
+        adminToken: z.string().min(32, 'GARDEN_ADMIN_TOKEN must be at least 32 characters').optional(),
+        sessionHours: z.coerce.number().positive().max(24 * 30).default(12),
+        /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies). */
+        trustProxy: z.coerce.boolean().default(false),
+      })
+      .strict()
+      .default({ sessionHours: 12, trustProxy: false }),
     store: z
       .object({
         /** Where model files live: this host's disk, an OCI registry, or an S3-compatible bucket. */
@@ -69,6 +79,9 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.GARDEN_LOG_LEVEL) raw.logLevel = env.GARDEN_LOG_LEVEL;
   if (bool(env.GARDEN_DEMO) !== undefined) raw.demo = bool(env.GARDEN_DEMO);
   if (env.GARDEN_BODY_LIMIT_MB) raw.bodyLimitMb = env.GARDEN_BODY_LIMIT_MB;
+  const auth: Record<string, unknown> = { ...pick(env, { adminToken: 'GARDEN_ADMIN_TOKEN', sessionHours: 'GARDEN_SESSION_HOURS' }) };
+  if (bool(env.GARDEN_TRUST_PROXY) !== undefined) auth.trustProxy = bool(env.GARDEN_TRUST_PROXY);
+  if (Object.keys(auth).length) raw.auth = auth;
   const store: Record<string, unknown> = {};
   if (env.GARDEN_STORE) store.kind = env.GARDEN_STORE;
   if (env.GARDEN_MAX_FILE_GB) store.maxFileGb = env.GARDEN_MAX_FILE_GB;

@@ -4,6 +4,7 @@
  * are the newest approved version, and every version has a stable 40-hex commit id. Every file is
  * presented as a Git LFS file whose oid is its sha256.
  */
+import type { Actor } from '../identity/index.js';
 import { createHash } from 'node:crypto';
 import { AppError } from '../core/errors.js';
 import type { CatalogService, ModelDetailT } from '../catalog/index.js';
@@ -44,8 +45,8 @@ export interface TreeEntry {
 }
 
 export function createHfView(deps: { catalog: CatalogService; registry: RegistryService }) {
-  async function repo(namespace: string, name: string): Promise<ModelDetailT> {
-    const model = await deps.catalog.getModel(name).catch((err: unknown) => {
+  async function repo(actor: Actor, namespace: string, name: string): Promise<ModelDetailT> {
+    const model = await deps.catalog.getModel(actor, name).catch((err: unknown) => {
       if ((err as AppError).code === 'NOT_FOUND' || (err as AppError).code === 'INVALID_INPUT') {
         throw new HfError('RepoNotFound', `Repository ${namespace}/${name} not found`);
       }
@@ -84,10 +85,10 @@ export function createHfView(deps: { catalog: CatalogService; registry: Registry
     };
   }
 
-  async function info(namespace: string, name: string, rev: string) {
-    const model = await repo(namespace, name);
+  async function info(actor: Actor, namespace: string, name: string, rev: string) {
+    const model = await repo(actor, namespace, name);
     const { version, commit } = revision(model, rev);
-    const files = await deps.registry.listFiles(model.slug, version.version);
+    const files = await deps.registry.listFiles(actor, model.slug, version.version);
     return {
       _id: commit,
       id: `${namespace}/${model.slug}`,
@@ -110,10 +111,10 @@ export function createHfView(deps: { catalog: CatalogService; registry: Registry
   }
 
   /** Files and directories under `prefix` (direct children, or all with `recursive`). */
-  async function tree(namespace: string, name: string, rev: string, prefix: string, recursive: boolean, expand: boolean): Promise<TreeEntry[]> {
-    const model = await repo(namespace, name);
+  async function tree(actor: Actor, namespace: string, name: string, rev: string, prefix: string, recursive: boolean, expand: boolean): Promise<TreeEntry[]> {
+    const model = await repo(actor, namespace, name);
     const { version, commit } = revision(model, rev);
-    const files = await deps.registry.listFiles(model.slug, version.version);
+    const files = await deps.registry.listFiles(actor, model.slug, version.version);
     const base = prefix ? `${prefix.replace(/\/+$/, '')}/` : '';
     const under = files.filter((f) => f.path.startsWith(base));
     if (prefix && under.length === 0) throw new HfError('EntryNotFound', `${prefix} not found`, commit);
@@ -133,18 +134,18 @@ export function createHfView(deps: { catalog: CatalogService; registry: Registry
     return [...dirEntries, ...out];
   }
 
-  async function pathsInfo(namespace: string, name: string, rev: string, paths: string[], expand: boolean): Promise<TreeEntry[]> {
-    const model = await repo(namespace, name);
+  async function pathsInfo(actor: Actor, namespace: string, name: string, rev: string, paths: string[], expand: boolean): Promise<TreeEntry[]> {
+    const model = await repo(actor, namespace, name);
     const { version, commit } = revision(model, rev);
-    const files = await deps.registry.listFiles(model.slug, version.version);
+    const files = await deps.registry.listFiles(actor, model.slug, version.version);
     const wanted = new Set(paths);
     return files.filter((f) => wanted.has(f.path)).map((f) => entry(f, commit, version.updatedAt, expand));
   }
 
-  async function file(namespace: string, name: string, rev: string, path: string) {
-    const model = await repo(namespace, name);
+  async function file(actor: Actor, namespace: string, name: string, rev: string, path: string) {
+    const model = await repo(actor, namespace, name);
     const { version, commit } = revision(model, rev);
-    const f = await deps.registry.getFile(model.slug, version.version, path);
+    const f = await deps.registry.getFile(actor, model.slug, version.version, path);
     if (!f) throw new HfError('EntryNotFound', `${path} not found in ${model.slug}@${version.version}`, commit);
     return { model, version: version.version, commit, file: f, pointer: lfsPointer(f) };
   }

@@ -2,6 +2,7 @@
  * Pre-filling a draft from what its files say: only fields the owner left empty are written (per
  * sub-field for card, hardware and compatibility), so nothing the owner wrote is overwritten.
  */
+import type { Actor } from '../identity/index.js';
 import { VersionPatch, type CatalogService, type VersionViewT } from '../catalog/index.js';
 import { AppError } from '../core/errors.js';
 import type { RegistryService } from './service.js';
@@ -45,14 +46,15 @@ export function emptyFieldsPatch(current: Record<string, unknown>, extracted: Re
 export async function prefillVersion(
   registry: Pick<RegistryService, 'extractVersion'>,
   catalog: Pick<CatalogService, 'getVersion' | 'updateVersion'>,
+  actor: Actor,
   slug: string,
   version: string,
 ): Promise<{ filled: string[]; notes: string[]; version: VersionViewT }> {
-  const current = await catalog.getVersion(slug, version);
+  const current = await catalog.getVersion(actor, slug, version);
   if (current.lifecycle !== 'draft') {
     throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is ${current.lifecycle}: only drafts are pre-filled`, { lifecycle: current.lifecycle });
   }
-  const x = await registry.extractVersion(slug, version);
+  const x = await registry.extractVersion(actor, slug, version);
   const patch = emptyFieldsPatch(current, x.fields as Record<string, unknown>);
   const filled = Object.keys(patch);
   if (filled.length === 0) return { filled, notes: x.notes, version: current };
@@ -62,5 +64,5 @@ export async function prefillVersion(
       fields: filled,
     });
   }
-  return { filled, notes: x.notes, version: await catalog.updateVersion(slug, version, parsed.data) };
+  return { filled, notes: x.notes, version: await catalog.updateVersion(actor, slug, version, parsed.data) };
 }

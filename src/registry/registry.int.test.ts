@@ -12,6 +12,9 @@ import { createOciStore } from './adapters/oci-store.js';
 import type { ArtifactStore } from './ports/artifact-store.js';
 import { createRegistryService, type RegistryService } from './service.js';
 import { createFsStaging } from './staging.js';
+import { systemActor } from '../identity/index.js';
+
+const SYS = systemActor('test');
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const chunk = (b: Buffer) => Readable.from([b]);
@@ -45,35 +48,35 @@ describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
       scratchDir: path.join(dir, 'scratch'),
       now: () => clock,
     });
-    await services.catalog.createModel(ModelFields.parse({ slug: 'pushed', name: 'Pushed', ownerTeam: 'ml' }));
-    for (const v of ['1.0.0', '1.1.0', '2.0.0', '3.0.0', '4.0.0']) await services.catalog.createVersion('pushed', VersionFields.parse({ version: v }));
+    await services.catalog.createModel(SYS, ModelFields.parse({ slug: 'pushed', name: 'Pushed', ownerTeam: 'ml' }));
+    for (const v of ['1.0.0', '1.1.0', '2.0.0', '3.0.0', '4.0.0']) await services.catalog.createVersion(SYS, 'pushed', VersionFields.parse({ version: v }));
   });
   afterAll(async () => cleanup?.());
 
   it('makes a version’s files visible only when every upload has finished and is committed', async () => {
-    const w = await registry.startUpload('pushed', '1.0.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length });
-    const c = await registry.startUpload('pushed', '1.0.0', { path: 'config.json', digest: digestOf(config), size: config.length });
+    const w = await registry.startUpload(SYS, 'pushed', '1.0.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length });
+    const c = await registry.startUpload(SYS, 'pushed', '1.0.0', { path: 'config.json', digest: digestOf(config), size: config.length });
     expect(w).toMatchObject({ offset: 0, complete: false, deduplicated: false });
 
     const half = weights.length / 2;
-    expect(await registry.appendChunk(w.id, 0, chunk(weights.subarray(0, half)))).toMatchObject({ offset: half, complete: false });
+    expect(await registry.appendChunk(SYS, w.id, 0, chunk(weights.subarray(0, half)))).toMatchObject({ offset: half, complete: false });
     // the client restarts: asking again for the same file resumes the same upload at its offset
-    expect(await registry.startUpload('pushed', '1.0.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length })).toMatchObject({
+    expect(await registry.startUpload(SYS, 'pushed', '1.0.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length })).toMatchObject({
       id: w.id,
       offset: half,
     });
-    await expect(registry.commitFiles('pushed', '1.0.0')).rejects.toMatchObject({ code: 'CONFLICT' });
-    expect(await registry.listFiles('pushed', '1.0.0')).toEqual([]);
+    await expect(registry.commitFiles(SYS, 'pushed', '1.0.0')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await registry.listFiles(SYS, 'pushed', '1.0.0')).toEqual([]);
 
-    expect(await registry.appendChunk(w.id, half, chunk(weights.subarray(half)))).toMatchObject({ complete: true });
-    await registry.appendChunk(c.id, 0, chunk(config));
-    const files = await registry.commitFiles('pushed', '1.0.0');
+    expect(await registry.appendChunk(SYS, w.id, half, chunk(weights.subarray(half)))).toMatchObject({ complete: true });
+    await registry.appendChunk(SYS, c.id, 0, chunk(config));
+    const files = await registry.commitFiles(SYS, 'pushed', '1.0.0');
     expect(files.map((f) => [f.path, f.size, f.format])).toEqual([
       ['config.json', config.length, 'config'],
       ['model.safetensors', weights.length, 'safetensors'],
     ]);
     expect(files[1]?.location).toMatch(storeKind === 'fs' ? /^file:\/\/.*[0-9a-f]{64}$/ : /^oci:\/\/[^/]+\/int-[0-9a-f]+\/blobs@sha256:[0-9a-f]{64}$/);
-    const published = (await services.catalog.getVersion('pushed', '1.0.0')).artifactManifest;
+    const published = (await services.catalog.getVersion(SYS, 'pushed', '1.0.0')).artifactManifest;
     if (storeKind === 'fs') expect(published).toBeNull();
     else {
       // one OCI manifest for the version, tagged with it, listing both files by path
@@ -87,27 +90,27 @@ describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
   });
 
   it('stores a file shared by two versions once, and says how many bytes that saved', async () => {
-    const again = await registry.startUpload('pushed', '1.1.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length });
+    const again = await registry.startUpload(SYS, 'pushed', '1.1.0', { path: 'model.safetensors', digest: digestOf(weights), size: weights.length });
     expect(again).toMatchObject({ complete: true, deduplicated: true, offset: weights.length });
-    await registry.commitFiles('pushed', '1.1.0');
-    expect(await registry.storageStats()).toMatchObject({ savedBytes: weights.length });
+    await registry.commitFiles(SYS, 'pushed', '1.1.0');
+    expect(await registry.storageStats(SYS, )).toMatchObject({ savedBytes: weights.length });
   });
 
   it('throws away an upload whose bytes do not match the declared digest', async () => {
     const declared = digestOf(Buffer.from('something else entirely'));
-    const u = await registry.startUpload('pushed', '2.0.0', { path: 'bad.bin', digest: declared, size: 10 });
-    await expect(registry.appendChunk(u.id, 0, chunk(Buffer.from('0123456789')))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
-    expect(await registry.uploadStatus(u.id)).toMatchObject({ offset: 0, complete: false });
+    const u = await registry.startUpload(SYS, 'pushed', '2.0.0', { path: 'bad.bin', digest: declared, size: 10 });
+    await expect(registry.appendChunk(SYS, u.id, 0, chunk(Buffer.from('0123456789')))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(await registry.uploadStatus(SYS, u.id)).toMatchObject({ offset: 0, complete: false });
   });
 
   it('refuses bad file declarations and files for versions that are no longer drafts', async () => {
-    await expect(registry.startUpload('pushed', '2.0.0', { path: '../x', digest: digestOf(config), size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: 'md5:abc', size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(registry.startUpload('pushed', '2.0.0', { path: 'x', digest: digestOf(config), size: 81 * 1024 * 1024 })).rejects.toMatchObject({
+    await expect(registry.startUpload(SYS, 'pushed', '2.0.0', { path: '../x', digest: digestOf(config), size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(registry.startUpload(SYS, 'pushed', '2.0.0', { path: 'x', digest: 'md5:abc', size: 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(registry.startUpload(SYS, 'pushed', '2.0.0', { path: 'x', digest: digestOf(config), size: 81 * 1024 * 1024 })).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
     });
-    await services.catalog.updateVersion('pushed', '1.1.0', { lifecycle: 'approved' });
-    await expect(registry.startUpload('pushed', '1.1.0', { path: 'x', digest: digestOf(config), size: config.length })).rejects.toMatchObject({
+    await services.catalog.updateVersion(SYS, 'pushed', '1.1.0', { lifecycle: 'approved' });
+    await expect(registry.startUpload(SYS, 'pushed', '1.1.0', { path: 'x', digest: digestOf(config), size: config.length })).rejects.toMatchObject({
       code: 'LIFECYCLE_TRANSITION',
     });
   });
@@ -116,9 +119,9 @@ describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
     const first = Buffer.from('first draft of a tokenizer');
     const second = Buffer.from('second draft of a tokenizer');
     for (const body of [first, second]) {
-      const u = await registry.startUpload('pushed', '3.0.0', { path: 'tokenizer.json', digest: digestOf(body), size: body.length });
-      await registry.appendChunk(u.id, 0, chunk(body));
-      await registry.commitFiles('pushed', '3.0.0');
+      const u = await registry.startUpload(SYS, 'pushed', '3.0.0', { path: 'tokenizer.json', digest: digestOf(body), size: body.length });
+      await registry.appendChunk(SYS, u.id, 0, chunk(body));
+      await registry.commitFiles(SYS, 'pushed', '3.0.0');
     }
     // the first tokenizer was replaced: nothing references it any more
     clock = new Date(Date.now() + 60_000);
@@ -127,14 +130,14 @@ describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
     expect(gc).toEqual({ blobs: 1, bytes: first.length });
     expect(await registry.collectGarbage(0)).toEqual({ blobs: 0, bytes: 0 });
     for (const [version, file] of [['1.0.0', 'model.safetensors'], ['1.1.0', 'model.safetensors'], ['3.0.0', 'tokenizer.json']] as const) {
-      const { stream, file: f } = await registry.openFile('pushed', version, file);
+      const { stream, file: f } = await registry.openFile(SYS, 'pushed', version, file);
       const bytes = Buffer.concat(await stream.toArray());
       expect(digestOf(bytes)).toBe(f.digest);
     }
     // uploading the collected bytes again works: they are simply stored again
-    const u = await registry.startUpload('pushed', '3.0.0', { path: 'old-tokenizer.json', digest: digestOf(first), size: first.length });
+    const u = await registry.startUpload(SYS, 'pushed', '3.0.0', { path: 'old-tokenizer.json', digest: digestOf(first), size: first.length });
     expect(u.deduplicated).toBe(false);
-    expect(await registry.appendChunk(u.id, 0, chunk(first))).toMatchObject({ complete: true });
+    expect(await registry.appendChunk(SYS, u.id, 0, chunk(first))).toMatchObject({ complete: true });
   });
 
   it('reads a committed version’s model card on the server from headers only, whatever the store', async () => {
@@ -146,20 +149,20 @@ describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
     const big = Buffer.concat([len, header, Buffer.alloc(65_536_000)]);
     const cfg = Buffer.from(JSON.stringify({ architectures: ['MistralForCausalLM'], num_hidden_layers: 4, hidden_size: 1024, num_attention_heads: 8, max_position_embeddings: 8192 }));
     for (const [p, body] of [['config.json', cfg], ['model.safetensors', big]] as const) {
-      const u = await registry.startUpload('pushed', '4.0.0', { path: p, digest: digestOf(body), size: body.length });
-      await registry.appendChunk(u.id, 0, chunk(body));
+      const u = await registry.startUpload(SYS, 'pushed', '4.0.0', { path: p, digest: digestOf(body), size: body.length });
+      await registry.appendChunk(SYS, u.id, 0, chunk(body));
     }
-    await registry.commitFiles('pushed', '4.0.0');
-    const x = await registry.extractVersion('pushed', '4.0.0');
+    await registry.commitFiles(SYS, 'pushed', '4.0.0');
+    const x = await registry.extractVersion(SYS, 'pushed', '4.0.0');
     expect(x.fields).toMatchObject({ architecture: 'MistralForCausalLM', parameters: 32000 * 1024, contextLength: 8192 });
     expect(x.details.safetensors).toMatchObject({ dtypes: { BF16: 32000 * 1024 } });
   });
 
   it('reaps uploads abandoned past their lifetime', async () => {
-    const u = await registry.startUpload('pushed', '2.0.0', { path: 'late.bin', digest: digestOf(weights), size: weights.length + 1 });
-    await registry.appendChunk(u.id, 0, chunk(weights.subarray(0, 100)));
+    const u = await registry.startUpload(SYS, 'pushed', '2.0.0', { path: 'late.bin', digest: digestOf(weights), size: weights.length + 1 });
+    await registry.appendChunk(SYS, u.id, 0, chunk(weights.subarray(0, 100)));
     clock = new Date(clock.getTime() + 2 * 60 * 60 * 1000);
     expect(await registry.reapExpiredUploads()).toBeGreaterThanOrEqual(1);
-    await expect(registry.uploadStatus(u.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(registry.uploadStatus(SYS, u.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
 import { CATALOG_CHANNEL, resolveVersion } from '../catalog/index.js';
+import { appendAudit } from '../audit/index.js';
+import { actorRef, requireScope, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
 import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
 import { DIGEST_RE, type ArtifactStore, type ByteRange, type Digest } from './ports/artifact-store.js';
 import type { UploadStaging } from './staging.js';
@@ -15,7 +17,8 @@ import { ExtractError } from './extract/errors.js';
 import { extractFromFile, extractFromFolder, type Extraction } from './extract/extract.js';
 import { materializeVersion } from './materialize.js';
 
-const { blobs, versionFiles, uploads, downloads, models, modelVersions } = schema;
+const { blobs, versionFiles, uploads, downloads, models, modelVersions, teams } = schema;
+const PUBLISHED = new Set(['approved', 'deprecated', 'retired']);
 
 /** Advisory lock key shared by uploads (shared mode) and blob garbage collection (exclusive). */
 const GC_LOCK = 7_470_000_001;
@@ -64,9 +67,17 @@ export function createRegistryService(deps: RegistryDeps) {
   /** Uploads a request is appending to now (one at a time per upload). */
   const appending = new Set<string>();
 
-  async function draftVersion(slug: string, version: string) {
+  /** A version the actor may see (drafts: its team, reviewers, admins), else NOT_FOUND. */
+  async function visibleVersion(actor: Actor, slug: string, version: string) {
+    requireScope(actor, 'read');
     const v = await resolveVersion(db, slug, version);
-    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+    if (!v || !(PUBLISHED.has(v.lifecycle) || seesUnpublished(actor, v.ownerTeam))) throw notFound(`version ${slug}@${version}`, { slug, version });
+    return v;
+  }
+
+  async function draftVersion(actor: Actor, slug: string, version: string) {
+    const v = await visibleVersion(actor, slug, version);
+    requireTeamRole(actor, v.ownerTeam, 'contributor', 'upload files');
     if (v.lifecycle !== 'draft') {
       throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is ${v.lifecycle}: files can only be added to a draft`, {
         lifecycle: v.lifecycle,
@@ -92,14 +103,14 @@ export function createRegistryService(deps: RegistryDeps) {
    * Starts (or resumes) the upload of one file of a draft version. The same path with the same
    * digest resumes the unfinished upload; a blob the store already holds needs no bytes at all.
    */
-  async function startUpload(slug: string, version: string, file: { path: string; digest: string; size: number }): Promise<UploadState> {
+  async function startUpload(actor: Actor, slug: string, version: string, file: { path: string; digest: string; size: number }): Promise<UploadState> {
     validateFilePaths([file.path]);
     if (!DIGEST_RE.test(file.digest)) throw new AppError('INVALID_INPUT', 'digest must be sha256:<64 hex digits>');
     if (!Number.isSafeInteger(file.size) || file.size < 0) throw new AppError('INVALID_INPUT', 'size must be a whole number of bytes');
     if (file.size > deps.maxFileBytes) {
       throw new AppError('PAYLOAD_TOO_LARGE', `files are limited to ${deps.maxFileBytes} bytes`, { limit: deps.maxFileBytes });
     }
-    const v = await draftVersion(slug, version);
+    const v = await draftVersion(actor, slug, version);
     const digest = file.digest as Digest;
     return db.transaction(async (tx) => {
       // Shared with other uploads, exclusive with garbage collection: a blob found here cannot be
@@ -143,22 +154,30 @@ export function createRegistryService(deps: RegistryDeps) {
     });
   }
 
-  async function findUpload(id: string) {
-    const [row] = await db.select().from(uploads).where(eq(uploads.id, id));
-    if (!row || row.expiresAt < now()) throw notFound(`upload ${id}`, { id });
-    return row;
+  /** An upload of a draft the actor may write to (anyone else's is "not found"). */
+  async function findUpload(actor: Actor, id: string) {
+    const [found] = await db
+      .select({ u: uploads, team: teams.slug })
+      .from(uploads)
+      .innerJoin(modelVersions, eq(modelVersions.id, uploads.versionId))
+      .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .innerJoin(teams, eq(teams.id, models.ownerTeamId))
+      .where(eq(uploads.id, id));
+    if (!found || found.u.expiresAt < now() || !seesUnpublished(actor, found.team)) throw notFound(`upload ${id}`, { id });
+    requireTeamRole(actor, found.team, 'contributor', 'upload files');
+    return found.u;
   }
 
-  async function uploadStatus(id: string): Promise<UploadState> {
-    return state(await findUpload(id));
+  async function uploadStatus(actor: Actor, id: string): Promise<UploadState> {
+    return state(await findUpload(actor, id));
   }
 
   /**
    * Appends a chunk at `offset`. When the last byte arrives, the whole file is verified against
    * its declared size and digest and moved into the artifact store.
    */
-  async function appendChunk(id: string, offset: number, body: Readable): Promise<UploadState> {
-    const row = await findUpload(id);
+  async function appendChunk(actor: Actor, id: string, offset: number, body: Readable): Promise<UploadState> {
+    const row = await findUpload(actor, id);
     if (row.state === 'complete') {
       body.resume();
       return state(row);
@@ -217,8 +236,8 @@ export function createRegistryService(deps: RegistryDeps) {
    * (OCI) get the version's manifest pushed before the transaction commits: if that fails, the
    * files stay uncommitted and the commit can simply be retried.
    */
-  async function commitFiles(slug: string, version: string): Promise<VersionFile[]> {
-    const v = await draftVersion(slug, version);
+  async function commitFiles(actor: Actor, slug: string, version: string): Promise<VersionFile[]> {
+    const v = await draftVersion(actor, slug, version);
     await db.transaction(async (tx) => {
       const pending = await tx.select().from(uploads).where(eq(uploads.versionId, v.id));
       if (pending.length === 0) throw new AppError('INVALID_INPUT', 'nothing to commit: no finished uploads for this version');
@@ -236,6 +255,7 @@ export function createRegistryService(deps: RegistryDeps) {
           });
       }
       await tx.delete(uploads).where(eq(uploads.versionId, v.id));
+      await appendAudit(tx, actor, { action: 'version.files_commit', targetType: 'version', targetId: `${slug}@${version}`, modelSlug: slug, details: { files: pending.length, bytes: pending.reduce((n, u) => n + u.size, 0) } });
       if (store.publishVersion) {
         const files = await tx.select().from(versionFiles).where(eq(versionFiles.versionId, v.id));
         const [info] = await tx
@@ -259,7 +279,7 @@ export function createRegistryService(deps: RegistryDeps) {
         await tx.execute(sql`SELECT pg_notify(${CATALOG_CHANNEL}, '')`);
       }
     });
-    return listFiles(slug, version);
+    return listFiles(actor, slug, version);
   }
 
   /** A version's files (or the one at `filePath`), with their backend location and sharing. */
@@ -285,19 +305,13 @@ export function createRegistryService(deps: RegistryDeps) {
     }));
   }
 
-  async function existingVersion(slug: string, version: string) {
-    const v = await resolveVersion(db, slug, version);
-    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
-    return v;
-  }
-
-  async function listFiles(slug: string, version: string): Promise<VersionFile[]> {
-    return fileRows((await existingVersion(slug, version)).id);
+  async function listFiles(actor: Actor, slug: string, version: string): Promise<VersionFile[]> {
+    return fileRows((await visibleVersion(actor, slug, version)).id);
   }
 
   /** One file of a version, or null when the version has no such path. */
-  async function getFile(slug: string, version: string, filePath: string): Promise<VersionFile | null> {
-    const [f] = await fileRows((await existingVersion(slug, version)).id, filePath);
+  async function getFile(actor: Actor, slug: string, version: string, filePath: string): Promise<VersionFile | null> {
+    const [f] = await fileRows((await visibleVersion(actor, slug, version)).id, filePath);
     return f ?? null;
   }
 
@@ -307,13 +321,14 @@ export function createRegistryService(deps: RegistryDeps) {
    * Retired versions are not served: their files stay stored for audit but nobody can pull them.
    */
   async function openFile(
+    actor: Actor,
     slug: string,
     version: string,
     filePath: string,
     range?: ByteRange | ((size: number) => ByteRange | null),
-    who: { channel: 'api' | 'hf'; actor?: string | null; userAgent?: string | null; record?: boolean } = { channel: 'api' },
+    who: { channel: 'api' | 'hf'; userAgent?: string | null; record?: boolean } = { channel: 'api' },
   ) {
-    const v = await existingVersion(slug, version);
+    const v = await visibleVersion(actor, slug, version);
     if (v.lifecycle === 'retired') {
       throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is retired and can no longer be downloaded`);
     }
@@ -330,7 +345,7 @@ export function createRegistryService(deps: RegistryDeps) {
       path: f.path,
       bytes: served ? served.end - served.start + 1 : f.size,
       channel: who.channel,
-      actor: who.actor ?? null,
+      actor: actorRef(actor).name,
       userAgent: who.userAgent?.slice(0, 200) ?? null,
     });
     return { file: { path: f.path, digest: f.digest, size: f.size }, range: served, stream };
@@ -340,9 +355,8 @@ export function createRegistryService(deps: RegistryDeps) {
    * Reads what a version's committed files say about the model (headers only), as `garden push`
    * does on the client; for files uploaded from a browser, which has no extractor.
    */
-  async function extractVersion(slug: string, version: string): Promise<Extraction> {
-    const v = await resolveVersion(db, slug, version);
-    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+  async function extractVersion(actor: Actor, slug: string, version: string): Promise<Extraction> {
+    const v = await visibleVersion(actor, slug, version);
     const files = await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id));
     if (files.length === 0) throw new AppError('INVALID_INPUT', `${slug}@${version} has no files yet: upload and commit them first`);
     const { dir, notes, cleanup } = await materializeVersion(store, files, deps.scratchDir);
@@ -358,9 +372,8 @@ export function createRegistryService(deps: RegistryDeps) {
   }
 
   /** Downloads of a version, newest first (for the usage analytics to come). */
-  async function listDownloads(slug: string, version: string, limit = 100) {
-    const v = await resolveVersion(db, slug, version);
-    if (!v) throw notFound(`version ${slug}@${version}`, { slug, version });
+  async function listDownloads(actor: Actor, slug: string, version: string, limit = 100) {
+    const v = await visibleVersion(actor, slug, version);
     return db
       .select({ path: downloads.path, bytes: downloads.bytes, channel: downloads.channel, actor: downloads.actor, at: downloads.at })
       .from(downloads)
@@ -370,12 +383,13 @@ export function createRegistryService(deps: RegistryDeps) {
   }
 
   /** Bytes the catalog would hold without deduplication, and what it holds. */
-  async function storageStats(): Promise<{ referencedBytes: number; storedBytes: number; savedBytes: number }> {
+  async function storageStats(actor: Actor): Promise<{ referencedBytes: number; storedBytes: number; savedBytes: number }> {
     const [row] = await queryRows<{ referenced: number; stored: number }>(
       db,
       sql`SELECT coalesce((SELECT sum(size) FROM version_files), 0)::float8 AS referenced,
                  coalesce((SELECT sum(b.size) FROM blobs b WHERE EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)), 0)::float8 AS stored`,
     );
+    requireScope(actor, 'read');
     const referenced = Number(row?.referenced ?? 0);
     const stored = Number(row?.stored ?? 0);
     return { referencedBytes: referenced, storedBytes: stored, savedBytes: referenced - stored };

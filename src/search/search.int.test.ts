@@ -4,11 +4,14 @@ import { makeEntry, smallCatalog } from '../../test/factories.js';
 import type { Services } from '../api/services.js';
 import { runImport } from '../catalog/index.js';
 import { SearchQuery } from './params.js';
+import { systemActor } from '../identity/index.js';
+
+const SYS = systemActor('test');
 
 describe.each(dbKinds())('search on %s', (kind) => {
   let services: Services;
   let cleanup: () => Promise<void>;
-  const search = (q: Record<string, unknown>, facets = true) => services.search.search(SearchQuery.parse(q), { facets });
+  const search = (q: Record<string, unknown>, facets = true) => services.search.search(SYS, SearchQuery.parse(q), { facets });
   const slugs = async (q: Record<string, unknown>) => (await search(q)).items.map((i) => i.slug);
 
   beforeAll(async () => {
@@ -23,7 +26,7 @@ describe.each(dbKinds())('search on %s', (kind) => {
         updatedAt: `2026-0${(i % 9) + 1}-15`,
       }),
     );
-    const r = await runImport(services.database.db, services.catalog, [...smallCatalog(), ...extra]);
+    const r = await runImport(SYS, services.database.db, services.catalog, [...smallCatalog(), ...extra]);
     expect(r.failed).toBe(0);
   });
   afterAll(async () => cleanup?.());
@@ -153,7 +156,7 @@ describe.each(dbKinds())('search on %s', (kind) => {
   });
 
   it('keeps deprecated models visible, below their replacements', async () => {
-    await services.catalog.updateVersion('contract-summarizer-int4', '2.0.0', {
+    await services.catalog.updateVersion(SYS, 'contract-summarizer-int4', '2.0.0', {
       lifecycle: 'deprecated',
       deprecation: { replacement: 'contract-summarizer@2.0.0' },
     });
@@ -179,7 +182,7 @@ describe('forged cursors', () => {
         const q = sort === 'relevance' ? 'x' : '';
         const cursor = encodeCursor(fingerprint([q, [], filters, sort, 20]), { k: [...k] });
         await expect(
-          services.search.search(SearchQuery.parse({ ...(q ? { q } : {}), sort, cursor }), { facets: false }),
+          services.search.search(SYS, SearchQuery.parse({ ...(q ? { q } : {}), sort, cursor }), { facets: false }),
         ).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
       }
     } finally {

@@ -6,7 +6,8 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../core/db/index.js';
-import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
+import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, visibleSql, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
+import { requireReader, type Actor } from '../identity/index.js';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.js';
 import { countFacets, type FacetCount } from './facet-counts.js';
 import type { Filters } from './facets.js';
@@ -33,10 +34,14 @@ export interface SearchResult {
   relaxed: boolean;
 }
 
-export function createSearchService(deps: { db: Db }) {
+export function createSearchService(deps: { db: Db; publicCatalog?: () => Promise<boolean> }) {
   const { db } = deps;
+  const publicCatalog = deps.publicCatalog ?? (async () => false);
 
-  async function search(p: SearchQueryT, opts: { facets: boolean }): Promise<SearchResult> {
+  /** Searches the models the actor may see (published ones, and its teams' drafts). */
+  async function search(actor: Actor, p: SearchQueryT, opts: { facets: boolean }): Promise<SearchResult> {
+    requireReader(actor, actor.kind === 'anonymous' && (await publicCatalog()));
+    const visible = visibleSql(actor);
     const filters = filtersOf(p);
     await validateFacetValues(db, filters);
     const text = (p.q ?? '').trim();
@@ -48,9 +53,9 @@ export function createSearchService(deps: { db: Db }) {
     if (cursor) checkCursorKeys(sort, cursor.k);
 
     const fixes = parsed ? await corrections(parsed) : new Map<string, string[]>();
-    let result = await run(parsed, fixes, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
+    let result = await run(visible, parsed, fixes, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
     if (result.total === 0 && parsed && parsed.termGroups.length >= 2 && !cursor) {
-      const relaxed = await run(parsed, fixes, filters, sort, p.limit, null, fp, opts, true);
+      const relaxed = await run(visible, parsed, fixes, filters, sort, p.limit, null, fp, opts, true);
       if (relaxed.total > 0) result = { ...relaxed, relaxed: true };
     }
     if (result.query && ignore.length) {
@@ -88,6 +93,7 @@ export function createSearchService(deps: { db: Db }) {
   }
 
   async function run(
+    visible: SQL,
     parsed: ParsedQuery | null,
     fixes: ReadonlyMap<string, string[]>,
     filters: Filters,
@@ -99,7 +105,7 @@ export function createSearchService(deps: { db: Db }) {
     relaxed: boolean,
   ): Promise<Omit<SearchResult, 'message'>> {
     const match = parsed ? textMatch(parsed, relaxed, fixes) : null;
-    const hard = (parsed?.constraints ?? []).map(constraintCondition);
+    const hard = [visible, ...(parsed?.constraints ?? []).map(constraintCondition)];
     if (match) hard.push(match.candidates);
     const where = and([...hard, ...filterConditions(filters).values()]);
     const { order, keyset, offset } = ordering(sort, after);

@@ -38,7 +38,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) =>
       readCache.respond(req, reply, async () => {
-        const r = await search.search(req.query, { facets: false });
+        const r = await search.search(req.actor, req.query, { facets: false });
         return { items: r.items.map(({ score: _score, ...s }) => s), nextCursor: r.nextCursor, total: r.total };
       }),
   );
@@ -46,37 +46,37 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/models',
     { schema: { tags: ['catalog'], summary: 'Create a model', body: ModelCreate, response: { 201: ModelDetail } } },
-    async (req, reply) => reply.code(201).send(await catalog.createModel(req.body)),
+    async (req, reply) => reply.code(201).send(await catalog.createModel(req.actor, req.body)),
   );
 
   app.get(
     '/models/:slug',
     { schema: { tags: ['catalog'], summary: 'A model with every version and its lineage', params: SlugParams, response: { 200: ModelDetail } } },
-    async (req, reply) => readCache.respond(req, reply, () => catalog.getModel(req.params.slug)),
+    async (req, reply) => readCache.respond(req, reply, () => catalog.getModel(req.actor, req.params.slug)),
   );
 
   app.patch(
     '/models/:slug',
     { schema: { tags: ['catalog'], summary: 'Update model fields', params: SlugParams, body: ModelPatch, response: { 200: ModelDetail } } },
-    async (req) => catalog.updateModel(req.params.slug, req.body),
+    async (req) => catalog.updateModel(req.actor, req.params.slug, req.body),
   );
 
   app.get(
     '/models/:slug/versions',
     { schema: { tags: ['catalog'], summary: 'Every version, newest first', params: SlugParams, response: { 200: z.object({ items: z.array(VersionView) }) } } },
-    async (req, reply) => readCache.respond(req, reply, async () => ({ items: await catalog.listVersions(req.params.slug) })),
+    async (req, reply) => readCache.respond(req, reply, async () => ({ items: await catalog.listVersions(req.actor, req.params.slug) })),
   );
 
   app.post(
     '/models/:slug/versions',
     { schema: { tags: ['catalog'], summary: 'Add a version', params: SlugParams, body: VersionCreate, response: { 201: VersionView } } },
-    async (req, reply) => reply.code(201).send(await catalog.createVersion(req.params.slug, req.body)),
+    async (req, reply) => reply.code(201).send(await catalog.createVersion(req.actor, req.params.slug, req.body)),
   );
 
   app.get(
     '/models/:slug/versions/:version',
     { schema: { tags: ['catalog'], summary: 'One version', params: VersionParams, response: { 200: VersionView } } },
-    async (req, reply) => readCache.respond(req, reply, () => catalog.getVersion(req.params.slug, req.params.version)),
+    async (req, reply) => readCache.respond(req, reply, () => catalog.getVersion(req.actor, req.params.slug, req.params.version)),
   );
 
   app.patch(
@@ -90,7 +90,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: VersionView },
       },
     },
-    async (req) => catalog.updateVersion(req.params.slug, req.params.version, req.body),
+    async (req) => catalog.updateVersion(req.actor, req.params.slug, req.params.version, req.body),
   );
 
   app.get(
@@ -102,7 +102,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(z.object({ slug: z.string(), name: z.string(), models: z.number() })) }) },
       },
     },
-    async () => ({ items: await catalog.listTeams() }),
+    async (req) => ({ items: await catalog.listTeams(req.actor) }),
   );
 
   app.post(
@@ -120,7 +120,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       if (req.body === undefined || req.body === null || req.body === '') throw new AppError('INVALID_INPUT', 'empty import body');
       const entries = typeof req.body === 'string' ? parseImportText(req.body) : entriesOf(req.body);
-      const report = await runImport(database.db, catalog, entries);
+      const report = await runImport(req.actor, database.db, catalog, entries);
       for (const o of ['created', 'updated', 'unchanged', 'failed'] as const) metrics.imported.inc({ outcome: o }, report[o]);
       return report;
     },

@@ -10,6 +10,8 @@ import { parseRange } from '../http-range.js';
 import { HTTP_STATUS } from '../error-handler.js';
 
 type Params = Record<string, string>;
+/** Header values must be visible ASCII. */
+const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
 const decode = (s: string) => s.split('/').map(decodeURIComponent).join('/');
 
 export async function hfRoutes(app: FastifyInstance): Promise<void> {
@@ -20,15 +22,15 @@ export async function hfRoutes(app: FastifyInstance): Promise<void> {
     reply.header('access-control-expose-headers', EXPOSE);
     if (err instanceof HfError) {
       if (err.commit) reply.header('x-repo-commit', err.commit);
-      return reply.code(404).header('x-error-code', err.hfCode).header('x-error-message', err.message).type('application/json').send({ error: err.message });
+      return reply.code(404).header('x-error-code', err.hfCode).header('x-error-message', headerSafe(err.message)).type('application/json').send({ error: err.message });
     }
     const e = toAppError(err);
     const status = HTTP_STATUS[e.code];
     if (status >= 500) req.log.error({ err }, 'hf request failed');
-    return reply.code(status).header('x-error-message', e.message).type('application/json').send({ error: e.message, code: e.code });
+    return reply.code(status).header('x-error-message', headerSafe(e.message)).type('application/json').send({ error: e.message, code: e.code });
   });
 
-  const info = async (req: FastifyRequest, p: Params) => hf.info(p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'));
+  const info = async (req: FastifyRequest, p: Params) => hf.info(req.actor, p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'));
   app.get('/api/models/:ns/:name', async (req) => info(req, req.params as Params));
   app.get('/api/models/:ns/:name/revision/:rev', async (req) => info(req, req.params as Params));
 
@@ -38,7 +40,7 @@ export async function hfRoutes(app: FastifyInstance): Promise<void> {
     const p = req.params as Params;
     const q = req.query as Record<string, string | undefined>;
     const truthy = (v: string | undefined) => v === 'true' || v === '1';
-    return hf.tree(p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'), decode(p['*'] ?? ''), truthy(q.recursive), truthy(q.expand));
+    return hf.tree(req.actor, p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'), decode(p['*'] ?? ''), truthy(q.recursive), truthy(q.expand));
   }
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -49,12 +51,12 @@ export async function hfRoutes(app: FastifyInstance): Promise<void> {
     const p = req.params as Params;
     const body = (req.body ?? {}) as { paths?: unknown; expand?: unknown };
     const paths = (Array.isArray(body.paths) ? body.paths : [body.paths]).filter((x): x is string => typeof x === 'string').slice(0, 10_000);
-    return hf.pathsInfo(p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'), paths, body.expand === true || body.expand === 'true');
+    return hf.pathsInfo(req.actor, p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'), paths, body.expand === true || body.expand === 'true');
   });
 
   async function serve(req: FastifyRequest, reply: FastifyReply, raw: boolean) {
     const p = req.params as Params;
-    const f = await hf.file(p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'), decode(p['*'] ?? ''));
+    const f = await hf.file(req.actor, p.ns ?? '', p.name ?? '', decodeURIComponent(p.rev ?? 'main'), decode(p['*'] ?? ''));
     const sha = f.file.digest.slice(7);
     reply
       .header('access-control-expose-headers', EXPOSE)
@@ -70,7 +72,7 @@ export async function hfRoutes(app: FastifyInstance): Promise<void> {
     if (range === 'unsatisfiable') {
       return reply.code(416).header('content-range', `bytes */${f.file.size}`).send();
     }
-    const opened = await app.services.registry.openFile(f.model.slug, f.version, f.file.path, range ?? undefined, {
+    const opened = await app.services.registry.openFile(req.actor, f.model.slug, f.version, f.file.path, range ?? undefined, {
       channel: 'hf',
       userAgent: req.headers['user-agent'] ?? null,
       record: req.method !== 'HEAD',

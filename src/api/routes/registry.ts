@@ -54,14 +54,14 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: UploadState },
       },
     },
-    async (req, reply) => reply.code(201).send(await registry.startUpload(req.params.slug, req.params.version, req.body)),
+    async (req, reply) => reply.code(201).send(await registry.startUpload(req.actor, req.params.slug, req.params.version, req.body)),
   );
 
   app.get(
     '/uploads/:id',
     { schema: { tags: ['registry'], summary: 'Where an upload stands', params: UploadParams, response: { 200: UploadState } } },
     async (req, reply) => {
-      const s = await registry.uploadStatus(req.params.id);
+      const s = await registry.uploadStatus(req.actor, req.params.id);
       reply.header('upload-offset', String(s.offset)).header('upload-length', String(s.size));
       return s;
     },
@@ -82,7 +82,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!req.body || typeof (req.body as Readable).pipe !== 'function') {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the chunk as application/offset+octet-stream');
       }
-      const s = await registry.appendChunk(req.params.id, req.headers['upload-offset'], req.body as Readable);
+      const s = await registry.appendChunk(req.actor, req.params.id, req.headers['upload-offset'], req.body as Readable);
       reply.header('upload-offset', String(s.offset));
       return s;
     },
@@ -98,7 +98,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(VersionFile) }) },
       },
     },
-    async (req) => ({ items: await registry.commitFiles(req.params.slug, req.params.version) }),
+    async (req) => ({ items: await registry.commitFiles(req.actor, req.params.slug, req.params.version) }),
   );
 
   app.get(
@@ -111,7 +111,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(VersionFile) }) },
       },
     },
-    async (req) => ({ items: await registry.listFiles(req.params.slug, req.params.version) }),
+    async (req) => ({ items: await registry.listFiles(req.actor, req.params.slug, req.params.version) }),
   );
 
   app.get(
@@ -132,7 +132,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         return range;
       };
-      const { file, range: served, stream } = await registry.openFile(slug, version, req.params['*'], rangeFor, {
+      const { file, range: served, stream } = await registry.openFile(req.actor, slug, version, req.params['*'], rangeFor, {
         channel: 'api',
         userAgent: req.headers['user-agent'] ?? null,
         record: req.method !== 'HEAD',
@@ -166,7 +166,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const x = await registry.extractVersion(req.params.slug, req.params.version);
+      const x = await registry.extractVersion(req.actor, req.params.slug, req.params.version);
       return { fields: { ...x.fields }, details: { ...x.details }, notes: x.notes };
     },
   );
@@ -181,7 +181,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ filled: z.array(z.string()), notes: z.array(z.string()), version: VersionView }) },
       },
     },
-    async (req) => prefillVersion(registry, app.services.catalog, req.params.slug, req.params.version),
+    async (req) => prefillVersion(registry, app.services.catalog, req.actor, req.params.slug, req.params.version),
   );
 
   app.get(
@@ -193,6 +193,6 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ referencedBytes: z.number(), storedBytes: z.number(), savedBytes: z.number() }) },
       },
     },
-    async () => registry.storageStats(),
+    async (req) => registry.storageStats(req.actor),
   );
 };

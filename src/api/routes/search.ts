@@ -44,6 +44,6 @@ export const searchRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: SearchResponse },
       },
     },
-    async (req, reply) => app.services.readCache.respond(req, reply, () => app.services.search.search(req.query, { facets: true })),
+    async (req, reply) => app.services.readCache.respond(req, reply, () => app.services.search.search(req.actor, req.query, { facets: true })),
   );
 };

@@ -32,9 +32,9 @@ export const statusRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async () => {
+    async (req) => {
       const { database, version, search } = app.services;
-      const counted = await search.search({ limit: 1 }, { facets: false });
+      const counted = await search.search(req.actor, { limit: 1 }, { facets: false });
       return { version, schemaVersion: await database.schemaVersion(), database: database.kind, models: counted.total };
     },
   );

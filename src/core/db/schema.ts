@@ -13,12 +13,13 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
-
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -266,4 +267,124 @@ export const downloads = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('downloads_version_at_idx').on(t.versionId, t.at)],
+);
+
+// ---- identity ----
+
+/** People (and service accounts). Global roles here; team roles in memberships. */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    name: text('name').notNull().default(''),
+    email: text('email'),
+    /** none | reviewer (platform reviewer) | admin. */
+    platformRole: text('platform_role').notNull().default('none'),
+    /** scrypt hash for local login; null when the user signs in only through OIDC. */
+    passwordHash: text('password_hash'),
+    /** `issuer subject` of the OIDC identity this user signs in with. */
+    oidcKey: text('oidc_key'),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: createdAt(),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('users_username_key').on(t.username),
+    uniqueIndex('users_oidc_key').on(t.oidcKey),
+    check('users_platform_role_check', sql`${t.platformRole} IN ('none','reviewer','admin')`),
+  ],
+);
+
+/** A user's role in a team. `source` oidc memberships follow the identity provider's groups claim. */
+export const memberships = pgTable(
+  'memberships',
+  {
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    source: text('source').notNull().default('local'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.userId] }),
+    index('memberships_user_idx').on(t.userId),
+    check('memberships_role_check', sql`${t.role} IN ('viewer','contributor','team_lead')`),
+    check('memberships_source_check', sql`${t.source} IN ('local','oidc')`),
+  ],
+);
+
+/** API tokens: the secret is shown once; only its sha256 is kept. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: textArray('scopes'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Browser sessions (cookie): the cookie holds a secret whose sha256 is the key. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * The audit trail: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE) and hash-chained:
+ * each event stores the previous event's hash, and its own hash covers both.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
+    actorId: text('actor_id'),
+    actorName: text('actor_name').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    modelSlug: text('model_slug'),
+    details: jsonb('details').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_events_model_idx').on(t.modelSlug, t.seq),
+    index('audit_events_actor_idx').on(t.actorId, t.seq),
+    index('audit_events_at_idx').on(t.at),
+  ],
+);
+
+/** One row: the last sequence number and hash. Appending locks it, so the chain has no forks. */
+export const auditHead = pgTable(
+  'audit_head',
+  {
+    id: integer('id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [check('audit_head_single', sql`${t.id} = 1`)],
 );

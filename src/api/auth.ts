@@ -1,0 +1,140 @@
+/**
+ * Who is calling: resolves `Authorization: Bearer <token>` or the session cookie to an actor on
+ * every request (`req.actor`; anonymous otherwise), enforces CSRF for cookie-authenticated
+ * writes, slows down token guessing, and sets security headers. Deciding what the actor may do is
+ * the services' job; this layer only identifies.
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appendAudit } from '../audit/index.js';
+import { AppError } from '../core/errors.js';
+import { ANONYMOUS, type Actor } from '../identity/index.js';
+import { sameSecret } from '../identity/secrets.js';
+import type { Services } from './services.js';
+
+export const SESSION_COOKIE = 'garden_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Failed credential attempts allowed per client address per minute, before 429. */
+const FAILURES_PER_MINUTE = 20;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+    /** The session's CSRF token, when the request came with a session cookie. */
+    csrfToken: string | null;
+    sessionSecret: string | null;
+  }
+}
+
+/** A sliding one-minute count of failures per key (client address). */
+function failureCounter(limit: number) {
+  const hits = new Map<string, number[]>();
+  const recent = (key: string, now: number) => (hits.get(key) ?? []).filter((t) => now - t < 60_000);
+  return {
+    blocked(key: string): boolean {
+      return recent(key, Date.now()).length >= limit;
+    },
+    fail(key: string): void {
+      const now = Date.now();
+      const list = recent(key, now);
+      list.push(now);
+      hits.set(key, list);
+      if (hits.size > 10_000) hits.delete(hits.keys().next().value as string);
+    },
+  };
+}
+
+export function cookieOptions(expires?: Date) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: 'auto' as const, ...(expires ? { expires } : {}) };
+}
+
+export async function installAuth(app: FastifyInstance, services: Services): Promise<void> {
+  const { identity } = services;
+  const failures = failureCounter(FAILURES_PER_MINUTE);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    // The web UI's styles are injected at run time (Mantine); scripts only from this origin.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  app.decorateRequest('actor', null as unknown as Actor);
+  app.decorateRequest('csrfToken', null);
+  app.decorateRequest('sessionSecret', null);
+
+  app.addHook('onRequest', async (req, reply) => {
+    req.actor = ANONYMOUS;
+    const ip = req.ip;
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(auth);
+      if (failures.blocked(ip)) throw new AppError('RATE_LIMITED', 'too many failed sign-in or token attempts from this address; retry in a minute');
+      // Hugging Face clients insist on an hf_ prefix (HF_TOKEN=hf_<garden token>): it is dropped.
+      const given = (m?.[1] ?? '').replace(/^hf_/, '');
+      const actor = m ? await identity.resolveToken(given, `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`) : null;
+      if (!actor) {
+        failures.fail(ip);
+        throw new AppError('UNAUTHENTICATED', m ? 'the API token is unknown, expired or revoked' : 'Authorization must be "Bearer <token>"');
+      }
+      req.actor = actor;
+      return;
+    }
+    const secret = req.cookies[SESSION_COOKIE];
+    if (!secret) return;
+    const s = await identity.resolveSession(secret);
+    if (!s) {
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return;
+    }
+    req.actor = s.actor;
+    req.csrfToken = s.csrfToken;
+    req.sessionSecret = secret;
+    if (!SAFE_METHODS.has(req.method)) {
+      const given = req.headers['x-csrf-token'];
+      if (typeof given !== 'string' || !sameSecret(given, s.csrfToken)) {
+        throw new AppError('CSRF', 'this request needs the x-csrf-token header of your session (reload the page)');
+      }
+    }
+  });
+
+  /** Counts a failed sign-in for rate limiting (routes/auth.ts). */
+  app.decorate('authFailures', failures);
+}
+
+/** Records a refused request in the audit trail (its own transaction: the refused work rolled back). */
+export async function auditDenial(services: Services, req: FastifyRequest, err: AppError): Promise<void> {
+  const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+  const params = (req.params ?? {}) as Record<string, unknown>;
+  const slug = typeof params.slug === 'string' ? params.slug : null;
+  await services.database.db.transaction(async (tx) => {
+    await appendAudit(tx, req.actor, {
+      action: 'access.denied',
+      targetType: 'route',
+      targetId: route,
+      modelSlug: slug,
+      details: { code: err.code, message: err.message, ...(err.details?.need ? { need: err.details.need } : {}), ip: req.ip },
+    });
+  });
+}
+
+export function setSessionCookie(reply: FastifyReply, secret: string, expires: Date): void {
+  void reply.setCookie(SESSION_COOKIE, secret, cookieOptions(expires));
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authFailures: { blocked(key: string): boolean; fail(key: string): void };
+  }
+}
