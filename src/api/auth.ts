@@ -70,7 +70,17 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
     crossOriginEmbedderPolicy: false,
   });
 
-  app.decorateRequest('actor', null as unknown as Actor);
+  // A getter/setter pair: Fastify refuses an object as a request decorator's default value.
+  const ACTOR = Symbol('actor');
+  type WithActor = FastifyRequest & { [ACTOR]?: Actor };
+  app.decorateRequest('actor', {
+    getter(this: FastifyRequest) {
+      return (this as WithActor)[ACTOR] ?? ANONYMOUS;
+    },
+    setter(this: FastifyRequest, value: Actor) {
+      (this as WithActor)[ACTOR] = value;
+    },
+  });
   app.decorateRequest('csrfToken', null);
   app.decorateRequest('sessionSecret', null);
 
