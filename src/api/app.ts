@@ -27,6 +27,12 @@ import { healthRoutes, statusRoutes } from './routes/system.js';
 import type { Services } from './services.js';
 import { CATALOG_CHANNEL } from '../catalog/index.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeList: { method: string; url: string }[];
+  }
+}
+
 export interface AppOptions {
   services: Services;
   logger: Logger;
@@ -59,6 +65,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('services', opts.services);
+  // Every route, for the authorization matrix test and the API index.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD' && !r.url.startsWith('/docs')) routeList.push({ method, url: r.url });
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -55,11 +55,15 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
-    // The web UI's styles are injected at run time (Mantine); scripts only from this origin.
+    // The web UI's styles are injected at run time (Mantine); scripts only from this origin, plus
+    // WebAssembly (the browser hashes uploads with hash-wasm; this allows no JavaScript eval).
+    // No upgrade-insecure-requests: on-premises installations are often plain http.
     contentSecurityPolicy: {
+      useDefaults: true,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+        upgradeInsecureRequests: null,
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
@@ -116,6 +120,13 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
       if (typeof given !== 'string' || !sameSecret(given, s.csrfToken)) {
         throw new AppError('CSRF', 'this request needs the x-csrf-token header of your session (reload the page)');
       }
+    }
+  });
+
+  // The API description and Swagger UI are not for anonymous callers either (services guard the rest).
+  app.addHook('onRequest', async (req) => {
+    if (req.actor.kind === 'anonymous' && /^\/(docs(\/|$)|api\/v1\/openapi\.json)/.test(req.url)) {
+      throw new AppError('UNAUTHENTICATED', 'sign in or send an API token (Authorization: Bearer <token>)');
     }
   });
 

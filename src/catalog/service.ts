@@ -120,11 +120,11 @@ export function createCatalogService(deps: CatalogDeps) {
     return chain;
   }
 
-  /** The model, for a writer: invisible models are NOT_FOUND, visible ones need `role` in the owner team. */
-  async function modelForWrite(tx: repo.Q, actor: Actor, slug: string, what: string) {
+  /** The model, for a writer: invisible models are NOT_FOUND; visible ones need `role` in the owner team (none: the caller checks). */
+  async function modelForWrite(tx: repo.Q, actor: Actor, slug: string, what: string | null) {
     const m = await repo.findModel(tx, slug);
     if (!m || !(seesUnpublished(actor, m.ownerTeam) || (await hasPublished(tx, m.id)))) throw notFound(`model ${slug}`, { slug });
-    requireTeamRole(actor, m.ownerTeam, 'contributor', what);
+    if (what) requireTeamRole(actor, m.ownerTeam, 'contributor', what);
     return m;
   }
 
@@ -193,14 +193,17 @@ export function createCatalogService(deps: CatalogDeps) {
 
   async function updateVersion(actor: Actor, slug: string, version: string, patch: VersionPatchT): Promise<VersionViewT> {
     await db.transaction(async (tx) => {
-      const m = await modelForWrite(tx, actor, slug, 'edit versions');
+      const m = await modelForWrite(tx, actor, slug, null);
       const [b] = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(tx, m.id, version));
       if (!b) throw notFound(`version ${slug}@${version}`, { slug, version });
       const before = bundleToFields(b);
       const next = { ...before, ...stripUndefined(patch), version };
       if (patch.updatedAt === undefined) next.updatedAt = undefined;
+      // Lifecycle fields are the platform reviewers'; the card and the rest are the owner team's.
       const governed = GOVERNED_FIELDS.filter((k) => canonical(before[k]) !== canonical(next[k]));
+      const content = (Object.keys(next) as (keyof VersionFieldsT)[]).filter((k) => k !== 'updatedAt' && !(GOVERNED_FIELDS as readonly string[]).includes(k) && canonical(before[k]) !== canonical(next[k]));
       if (governed.length) requireReviewer(actor, `change ${governed.join(', ')}`);
+      if (content.length || !governed.length) requireTeamRole(actor, m.ownerTeam, 'contributor', 'edit its versions');
       assertVersionRules(next);
       assertMutable(slug, before, next);
       await repo.replaceVersion(tx, b.row.id, next);
@@ -277,6 +280,10 @@ export function createCatalogService(deps: CatalogDeps) {
     createVersion,
     updateVersion,
     upsertEntry,
+    /** Throws unless the actor may edit the model's versions (contributor of its team, or admin). */
+    assertEditable: async (actor: Actor, slug: string): Promise<void> => {
+      await modelForWrite(db, actor, slug, 'edit its versions');
+    },
     listTeams: async (actor: Actor) => {
       await reader(actor);
       return repo.listTeams(db);

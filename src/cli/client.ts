@@ -51,6 +51,30 @@ export function createClient(config: ClientConfig) {
   return {
     get: <T>(path: string) => request<T>('GET', path),
     post: <T>(path: string, body: string, contentType?: string) => request<T>('POST', path, body, contentType),
+    /** Any method with a JSON body (or none). */
+    send: <T>(method: string, path: string, body?: unknown) => request<T>(method, path, body === undefined ? undefined : JSON.stringify(body)),
+    /** The raw answer (exports): throws ApiError unless 2xx. */
+    async stream(path: string): Promise<Response> {
+      const headers: Record<string, string> = {};
+      if (config.token) headers.authorization = `Bearer ${config.token}`;
+      let res: Response;
+      try {
+        res = await fetch(`${config.url}${path}`, { headers });
+      } catch (err) {
+        throw unreachable(config.url, err);
+      }
+      if (!res.ok) {
+        const text = await res.text();
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          data = undefined;
+        }
+        answer(res.status, data, text.slice(0, 200) || res.statusText);
+      }
+      return res;
+    },
   };
 }
 export type Client = ReturnType<typeof createClient>;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadClientConfig } from '../core/client-config.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { ApiError, createClient } from './client.js';
 import { count, gb, table } from './format.js';
 import type { ImportReportT, ModelDetailT, ModelSummaryT } from '../catalog/index.js';
@@ -233,6 +234,7 @@ export function buildCli(): Command {
       const files = await createTransfer(clientConfig(o)).pull(ref.slice(0, at), ref.slice(at + 1), folder);
       print({ files }, o, () => `${files.length} files verified in ${folder}`);
     });
+  registerAdminCommands(program, { withServerOptions, client, print });
   return program;
 }
 

@@ -9,7 +9,7 @@ import { apiTokens, memberships, sessions, settings, teams, users } from '../cor
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/chain.js';
 import { isAdmin, SCOPES, systemActor, type Actor, type PlatformRole, type Scope, type TeamRole, type UserActor } from './actor.js';
-import { forbid, requireAdmin as requireAdminRole, requireUser } from './policy.js';
+import { forbid, requireAdmin as requireAdminRole, requireScope, requireUser } from './policy.js';
 import { hashPassword, newToken, parseToken, randomSecret, sameSecret, sha256, verifyPassword } from './secrets.js';
 
 export interface IdentityDeps {
@@ -100,14 +100,14 @@ export function createIdentityService(deps: IdentityDeps) {
     if (!row || !sameSecret(sha256(parsed.secret), row.t.secretHash)) return null;
     const at = now();
     if (row.t.revokedAt || row.t.expiresAt <= at || row.u.disabled) return null;
+    const actor = await actorFor(row.u, row.t.scopes as Scope[], 'token', row.t.id);
     if (!row.t.lastUsedAt || at.getTime() - row.t.lastUsedAt.getTime() > USE_RECORD_MS) {
       await db.transaction(async (tx) => {
         await tx.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, row.t.id));
-        const actor = await actorFor(row.u, row.t.scopes as Scope[], 'token', row.t.id);
         await appendAudit(tx, actor, { action: 'token.used', targetType: 'token', targetId: row.t.id, details: { name: row.t.name, route } });
       });
     }
-    return actorFor(row.u, row.t.scopes as Scope[], 'token', row.t.id);
+    return actor;
   }
 
   /** The actor and CSRF token of a session cookie's value, or null. */
@@ -272,7 +272,9 @@ export function createIdentityService(deps: IdentityDeps) {
   /** Creates a token for the actor (or, for an admin, for `username`). The token is in the answer only. */
   async function createToken(actor: Actor, input: { name: string; scopes: Scope[]; expiresInDays: number; username?: string | undefined }) {
     const a = requireUser(actor);
-    if (a.via === 'token' && !a.scopes.has('admin')) throw forbid('a token cannot create tokens unless it has the admin scope', { need: 'scope admin' });
+    requireScope(actor, 'write');
+    const beyond = input.scopes.filter((s) => !a.scopes.has(s));
+    if (beyond.length) throw forbid(`a token can only create tokens within its own scopes (not ${beyond.join(', ')})`, { need: `scope ${beyond.join(', ')}` });
     const forName = input.username ?? a.username;
     if (forName !== a.username) requireAdmin(actor, "create another user's tokens");
     if (input.scopes.includes('admin') && a.platformRole !== 'admin') throw forbid('only an admin can create a token with the admin scope', { need: 'admin' });

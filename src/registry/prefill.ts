@@ -45,11 +45,12 @@ export function emptyFieldsPatch(current: Record<string, unknown>, extracted: Re
 /** Extracts a version's committed files and writes what they say into its empty fields. */
 export async function prefillVersion(
   registry: Pick<RegistryService, 'extractVersion'>,
-  catalog: Pick<CatalogService, 'getVersion' | 'updateVersion'>,
+  catalog: Pick<CatalogService, 'getVersion' | 'updateVersion' | 'assertEditable'>,
   actor: Actor,
   slug: string,
   version: string,
 ): Promise<{ filled: string[]; notes: string[]; version: VersionViewT }> {
+  await catalog.assertEditable(actor, slug);
   const current = await catalog.getVersion(actor, slug, version);
   if (current.lifecycle !== 'draft') {
     throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is ${current.lifecycle}: only drafts are pre-filled`, { lifecycle: current.lifecycle });

@@ -1,7 +1,8 @@
 /**
  * End to end: the built web UI served by the real app on a real port, over a PGlite catalog
- * imported from test/fixtures/small-catalog.yaml, driven by headless Chromium. Every step asserts
- * what a user sees. Screenshots land in test-results/ for a human look.
+ * imported from test/fixtures/small-catalog.yaml, driven by headless Chromium, signed in as an
+ * admin through the login form. Every step asserts what a user sees. Screenshots land in
+ * test-results/ for a human look.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,15 +14,19 @@ import { createServices } from '../../src/api/services.js';
 import { parseImportText, runImport } from '../../src/catalog/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { ROOT } from '../../src/core/paths.js';
+import { systemActor } from '../../src/identity/index.js';
 import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { VersionFields } from '../../src/catalog/index.js';
 import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
+import { accountMenu, ADMIN, createAdmin, loginForm, signIn, submitLogin } from './sign-in.js';
 
 const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-catalog');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'small-catalog.yaml');
 const chromiumFound = chromiumAvailable();
+/** Who loads the fixture catalog (not a user: nothing is signed in yet). */
+const SEED = systemActor('e2e-seed');
 
 describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', () => {
   let testDb: TestDb;
@@ -37,15 +42,17 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     mkdirSync(RESULTS_DIR, { recursive: true });
     testDb = await createTestDatabase('pglite');
     const services = await createServices(testDb.database, { dataDir: tempDataDir() });
-    const report = await runImport(testDb.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
+    const report = await runImport(SEED, testDb.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
     expect(report.failed).toBe(0);
     // A draft version with one uploaded file, for the Files tab.
-    await services.catalog.createVersion('bert-ner-japanese', VersionFields.parse({ version: '1.3.0' }));
+    await services.catalog.createVersion(SEED, 'bert-ner-japanese', VersionFields.parse({ version: '1.3.0' }));
     const config = Buffer.from('{"architectures":["BertForTokenClassification"]}');
     const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
-    const up = await services.registry.startUpload('bert-ner-japanese', '1.3.0', { path: 'config.json', digest, size: config.length });
-    await services.registry.appendChunk(up.id, 0, Readable.from([config]));
-    await services.registry.commitFiles('bert-ner-japanese', '1.3.0');
+    const up = await services.registry.startUpload(SEED, 'bert-ner-japanese', '1.3.0', { path: 'config.json', digest, size: config.length });
+    await services.registry.appendChunk(SEED, up.id, 0, Readable.from([config]));
+    await services.registry.commitFiles(SEED, 'bert-ner-japanese', '1.3.0');
+    await createAdmin(services);
+    await services.identity.addMembership('legal-ml', ADMIN.username, 'team_lead');
     app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     base = address.replace('0.0.0.0', '127.0.0.1');
@@ -58,6 +65,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
       void d.dismiss();
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    await signIn(page, `${base}/`);
   }, 120_000);
 
   afterAll(async () => {
@@ -76,6 +84,49 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     await searchBox().press('Enter');
     await page.waitForURL((u) => u.searchParams.get('q') === text);
   }
+
+  it('asks a signed-out visitor to sign in, refuses a wrong password, and signs out', async () => {
+    // A page of its own (a fresh browser context): the main page's session is left alone.
+    const visitor = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    visitor.setDefaultTimeout(10_000);
+    visitor.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await visitor.goto(`${base}/`);
+      const form = loginForm(visitor);
+      await form.submit.waitFor();
+      await visitor.getByText('Model Garden', { exact: true }).waitFor();
+      expect(await visitor.getByTestId('result-count').count()).toBe(0);
+      await visitor.screenshot({ path: path.join(RESULTS_DIR, 'e2e-login.png'), animations: 'disabled' });
+
+      await submitLogin(visitor, ADMIN.username, 'not the password at all');
+      const refusal = visitor.getByRole('alert').filter({ hasText: 'wrong username or password' });
+      await refusal.waitFor();
+      await expect.poll(() => form.submit.isEnabled()).toBe(true);
+      // Transitions finished: the button's loader fades out after the answer.
+      await visitor.screenshot({ path: path.join(RESULTS_DIR, 'e2e-login-refused.png'), animations: 'disabled' });
+
+      await form.password.fill(ADMIN.password);
+      await form.submit.click();
+      await visitor.getByTestId('result-count').filter({ hasText: /\d+ models?/ }).waitFor();
+      expect(await visitor.getByTestId('user-name').textContent()).toBe(ADMIN.name);
+
+      await accountMenu(visitor).click();
+      const summary = visitor.getByTestId('user-summary');
+      await summary.waitFor();
+      expect(await summary.getByTestId('platform-role').textContent()).toBe('Administrator');
+      expect(await summary.locator('[data-team="legal-ml"]').textContent()).toContain('Team lead');
+      await visitor.getByRole('menuitem', { name: 'Sign out' }).click();
+      await form.submit.waitFor();
+      expect(await form.username.inputValue()).toBe('');
+
+      // The session is over on the server too: a reload still shows the login form.
+      await visitor.reload();
+      await form.submit.waitFor();
+      expect(await visitor.getByTestId('result-count').count()).toBe(0);
+    } finally {
+      await visitor.close();
+    }
+  });
 
   it('searches the catalog and narrows the results with a facet', async () => {
     await page.goto(`${base}/`);

@@ -2,8 +2,8 @@
  * End to end: uploading model files from the browser on a draft version's Files tab (hashing,
  * chunks, a failed chunk retried, cancel and resume, commit), reading the model card out of the
  * files and filling the draft's empty fields, then deduplication across versions. The real app
- * serves the built web UI on a real port over a PGlite catalog; headless Chromium drives it.
- * Screenshots land in test-results/ for a human look.
+ * serves the built web UI on a real port over a PGlite catalog; headless Chromium drives it, signed
+ * in as an admin through the login form. Screenshots land in test-results/ for a human look.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,13 +17,17 @@ import { createServices } from '../../src/api/services.js';
 import { ModelFields, VersionFields } from '../../src/catalog/index.js';
 import { createLogger } from '../../src/core/logger.js';
 import { ROOT } from '../../src/core/paths.js';
+import { systemActor } from '../../src/identity/index.js';
 import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
 import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
+import { createAdmin, signIn } from './sign-in.js';
 
 const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-upload');
 const SLUG = 'tiny-llama';
 const CHUNK = 8 * 1024 * 1024;
 const chromiumFound = chromiumAvailable();
+/** Who creates the model and its drafts (not a user: nothing is signed in yet). */
+const SEED = systemActor('e2e-seed');
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -83,9 +87,10 @@ describe.skipIf(!chromiumFound)('web UI end to end (uploading files into a draft
     testDb = await createTestDatabase('pglite');
     dataDir = tempDataDir();
     const services = await createServices(testDb.database, { dataDir });
-    await services.catalog.createModel(ModelFields.parse({ slug: SLUG, name: 'Tiny Llama', ownerTeam: 'ml-platform' }));
-    await services.catalog.createVersion(SLUG, VersionFields.parse({ version: '0.1.0' }));
-    await services.catalog.createVersion(SLUG, VersionFields.parse({ version: '0.2.0' }));
+    await services.catalog.createModel(SEED, ModelFields.parse({ slug: SLUG, name: 'Tiny Llama', ownerTeam: 'ml-platform' }));
+    await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.1.0' }));
+    await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.2.0' }));
+    await createAdmin(services);
     app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     base = address.replace('0.0.0.0', '127.0.0.1');
@@ -93,6 +98,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (uploading files into a draft
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    await signIn(page, `${base}/`);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 /** React Query hooks over the API client. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { getAuthConfig } from './auth';
 import { getModel, getVersionFiles, isApiError, searchModels } from './client';
 import { getExtraction, getRegistryStats } from './registry';
 
@@ -53,6 +54,19 @@ export function useExtraction(slug: string, version: string, enabled: boolean) {
     queryKey: ['extraction', slug, version],
     queryFn: ({ signal }) => getExtraction(slug, version, signal),
     enabled,
+    staleTime: 5 * 60_000,
+    retry: retryTransient,
+  });
+}
+
+/** Kept when a user signs out (every other query is dropped): the login page reads it. */
+export const AUTH_CONFIG_KEY = 'auth-config';
+
+/** Which ways to sign in the server offers. */
+export function useAuthConfig() {
+  return useQuery({
+    queryKey: [AUTH_CONFIG_KEY],
+    queryFn: ({ signal }) => getAuthConfig(signal),
     staleTime: 5 * 60_000,
     retry: retryTransient,
   });

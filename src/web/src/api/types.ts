@@ -233,3 +233,21 @@ export interface PrefillResult {
   notes: string[];
   version: VersionView;
 }
+
+export type PlatformRole = 'none' | 'reviewer' | 'admin';
+export type TeamRole = 'viewer' | 'contributor' | 'team_lead';
+
+/** Who is signed in (GET /me, and the answer of a successful login). */
+export interface Me {
+  user: { id: string; username: string; name: string; email: string | null; platformRole: PlatformRole };
+  teams: { slug: string; name: string; role: TeamRole }[];
+  /** Sent back as `x-csrf-token` on every changing request; null when signed in with an API token. */
+  csrfToken: string | null;
+  via: 'session' | 'token';
+}
+
+/** How users may sign in (GET /auth/config; a server without it offers the local form only). */
+export interface AuthConfig {
+  oidc: { enabled: boolean; label: string };
+  local: boolean;
+}

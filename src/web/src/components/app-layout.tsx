@@ -1,7 +1,9 @@
-/** The application frame: header with the product name and the API docs link, routed content below. */
-import { Anchor, AppShell, Group, Text, ThemeIcon, UnstyledButton } from '@mantine/core';
-import { IconApi, IconExternalLink, IconPlant2 } from '@tabler/icons-react';
+/** The application frame: header with the product name, the API docs link and the user menu, routed content below. */
+import { Anchor, AppShell, Group, UnstyledButton } from '@mantine/core';
+import { IconApi, IconExternalLink } from '@tabler/icons-react';
 import { Link, Outlet, ScrollRestoration } from 'react-router-dom';
+import { UserMenu } from '../auth/user-menu';
+import { Brand } from './brand';
 
 export function AppLayout() {
   return (
@@ -9,19 +11,7 @@ export function AppLayout() {
       <AppShell.Header>
         <Group h="100%" px="lg" justify="space-between" wrap="nowrap" maw={1500} mx="auto">
           <UnstyledButton component={Link} to="/" aria-label="Model Garden home" className="brand-link">
-            <Group gap="xs" wrap="nowrap">
-              <ThemeIcon size={34} radius="md" color="green" variant="filled" aria-hidden>
-                <IconPlant2 size={22} />
-              </ThemeIcon>
-              <div>
-                <Text fw={700} size="lg" lh={1.1}>
-                  Model Garden
-                </Text>
-                <Text size="xs" c="dimmed" lh={1.1} visibleFrom="xs">
-                  Approved AI models for your team
-                </Text>
-              </div>
-            </Group>
+            <Brand />
           </UnstyledButton>
           <Group gap="lg" wrap="nowrap">
             <Anchor href="/docs" target="_blank" rel="noopener" size="sm" fw={500}>
@@ -31,6 +21,7 @@ export function AppLayout() {
                 <IconExternalLink size={14} aria-label="(opens in a new tab)" />
               </Group>
             </Anchor>
+            <UserMenu />
           </Group>
         </Group>
       </AppShell.Header>

@@ -1,0 +1,274 @@
+/**
+ * The authorization matrix: every route of the API × every role (anonymous, a viewer, a
+ * contributor and a team lead of team alpha, a contributor of team beta, a platform reviewer, an
+ * admin, and a read-only token), against resources of both teams. Each case lists who may do it;
+ * any other caller must be refused (401, 403, or 404 where a draft must stay invisible), and a
+ * route without a case fails the test, so new routes must be classified here.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/api/app.js';
+import type { Services } from '../src/api/services.js';
+import { VersionFields } from '../src/catalog/index.js';
+import { createLogger } from '../src/core/logger.js';
+import { systemActor, type Scope } from '../src/identity/index.js';
+import { createTestServices } from './harness.js';
+import { Readable } from 'node:stream';
+
+const SYS = systemActor('test');
+const ROLES = ['anonymous', 'viewerA', 'contribA', 'leadA', 'contribB', 'reviewer', 'admin', 'readonlyA'] as const;
+type Role = (typeof ROLES)[number];
+
+const USERS: Role[] = ['viewerA', 'contribA', 'leadA', 'contribB', 'reviewer', 'admin', 'readonlyA'];
+const SEE_ALPHA: Role[] = ['viewerA', 'contribA', 'leadA', 'reviewer', 'admin', 'readonlyA'];
+const SEE_BETA: Role[] = ['contribB', 'reviewer', 'admin'];
+const WRITE_ALPHA: Role[] = ['contribA', 'leadA', 'admin'];
+const WRITE_BETA: Role[] = ['contribB', 'admin'];
+const REVIEW: Role[] = ['reviewer', 'admin'];
+const ADMIN: Role[] = ['admin'];
+/** Users whose credential may write (the read-only token may not). */
+const WRITERS: Role[] = USERS.filter((r) => r !== 'readonlyA');
+
+interface Case {
+  /** The route as registered, "METHOD /url". */
+  route: string;
+  what: string;
+  allow: Role[] | 'public';
+  /** The status allowed callers get, when it is fixed (e.g. 409: authorized, but the version is immutable). */
+  status?: number;
+  req: (n: number) => { method: string; url: string; payload?: unknown; headers?: Record<string, string> };
+}
+
+let app: FastifyInstance;
+let services: Services;
+let cleanup: () => Promise<void>;
+const tokens = {} as Record<Role, string | undefined>;
+const uploads = { alpha: '', beta: '' };
+let betaTokenId = '';
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function modelWithFile(slug: string, team: string, version: string, approve: boolean) {
+  await services.catalog.createModel(SYS, { slug, name: slug, ownerTeam: team, description: `${slug} model`, tasks: ['text-classification'], domains: [], tags: [], baseModel: null });
+  await services.catalog.createVersion(SYS, slug, VersionFields.parse({ version }));
+  for (const [p, body] of [
+    ['config.json', Buffer.from('{"architectures":["BertModel"]}')],
+    ['docs/README.md', Buffer.from('# notes')],
+  ] as const) {
+    const u = await services.registry.startUpload(SYS, slug, version, { path: p, digest: sha(body), size: body.length });
+    await services.registry.appendChunk(SYS, u.id, 0, Readable.from([body]));
+  }
+  await services.registry.commitFiles(SYS, slug, version);
+  if (approve) await services.catalog.updateVersion(SYS, slug, version, { lifecycle: 'approved' });
+}
+
+async function userToken(username: string, scopes: Scope[]): Promise<string> {
+  const admin = (await services.identity.resolveToken(tokens.admin as string, 'setup'))!;
+  return (await services.identity.createToken(admin, { name: `${username}-${scopes.join('-')}`, scopes, expiresInDays: 1, username })).token;
+}
+
+beforeAll(async () => {
+  const t = await createTestServices('pglite');
+  services = t.services;
+  cleanup = t.cleanup;
+  tokens.admin = t.adminToken;
+  const { identity } = services;
+  for (const [name, role] of [['viewer-a', 'viewer'], ['contrib-a', 'contributor'], ['lead-a', 'team_lead']] as const) {
+    await identity.createUser({ username: name });
+    await identity.addMembership('alpha', name, role);
+  }
+  await identity.createUser({ username: 'contrib-b' });
+  await identity.addMembership('beta', 'contrib-b', 'contributor');
+  await identity.createUser({ username: 'reviewer', platformRole: 'reviewer' });
+  await identity.createUser({ username: 'bystander' });
+  const all: Scope[] = ['read', 'write', 'deploy'];
+  tokens.viewerA = await userToken('viewer-a', all);
+  tokens.contribA = await userToken('contrib-a', all);
+  tokens.leadA = await userToken('lead-a', all);
+  tokens.contribB = await userToken('contrib-b', all);
+  tokens.reviewer = await userToken('reviewer', all);
+  tokens.readonlyA = await userToken('contrib-a', ['read']);
+  const admin = (await identity.resolveToken(t.adminToken, 'setup'))!;
+  betaTokenId = (await identity.createToken(admin, { name: 'to-revoke', scopes: ['read'], expiresInDays: 1, username: 'contrib-b' })).view.id;
+
+  await modelWithFile('alpha-pub', 'alpha', '1.0.0', true);
+  await modelWithFile('alpha-draft', 'alpha', '0.1.0', false);
+  await modelWithFile('beta-draft', 'beta', '0.1.0', false);
+  const body = Buffer.from('abc');
+  uploads.alpha = (await services.registry.startUpload(SYS, 'alpha-draft', '0.1.0', { path: 'weights/a.bin', digest: sha(body), size: 3 })).id;
+  uploads.beta = (await services.registry.startUpload(SYS, 'beta-draft', '0.1.0', { path: 'weights/b.bin', digest: sha(body), size: 3 })).id;
+
+  app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await cleanup?.();
+});
+
+const get = (url: string) => () => ({ method: 'GET', url });
+const json = (method: string, url: string, payload: (n: number) => unknown) => (n: number) => ({ method, url, payload: payload(n) });
+
+/** Every route, per target team where a team is involved. */
+function cases(): Case[] {
+  const v1 = '/api/v1';
+  const c: Case[] = [
+    { route: 'GET /healthz', what: 'liveness', allow: 'public', req: get('/healthz') },
+    { route: 'GET /readyz', what: 'readiness', allow: 'public', req: get('/readyz') },
+    { route: 'GET /metrics', what: 'metrics', allow: USERS, req: get('/metrics') },
+    { route: 'GET /api/v1/openapi.json', what: 'API description', allow: USERS, req: get(`${v1}/openapi.json`) },
+    { route: 'GET /api/v1/status', what: 'status', allow: USERS, req: get(`${v1}/status`) },
+    { route: 'GET /api/v1/auth/config', what: 'sign-in options', allow: 'public', req: get(`${v1}/auth/config`) },
+    { route: 'POST /api/v1/auth/login', what: 'sign in', allow: 'public', req: json('POST', `${v1}/auth/login`, () => ({ username: 'nobody', password: 'wrong-password' })) },
+    { route: 'POST /api/v1/auth/logout', what: 'sign out', allow: 'public', req: () => ({ method: 'POST', url: `${v1}/auth/logout` }) },
+    { route: 'GET /api/v1/me', what: 'who am I', allow: USERS, req: get(`${v1}/me`) },
+    // administration
+    { route: 'GET /api/v1/users', what: 'list users', allow: ADMIN, req: get(`${v1}/users`) },
+    { route: 'POST /api/v1/users', what: 'create a user', allow: ADMIN, req: json('POST', `${v1}/users`, (n) => ({ username: `new-user-${n}` })) },
+    { route: 'PATCH /api/v1/users/:username', what: 'change a user', allow: ADMIN, req: json('PATCH', `${v1}/users/viewer-a`, () => ({ name: 'Viewer A' })) },
+    { route: 'POST /api/v1/teams', what: 'create a team', allow: ADMIN, req: json('POST', `${v1}/teams`, (n) => ({ slug: `team-${n}`, name: 'T' })) },
+    { route: 'PUT /api/v1/teams/:team/members/:username', what: 'add a member to own team', allow: ADMIN, req: json('PUT', `${v1}/teams/alpha/members/contrib-b`, () => ({ role: 'viewer' })) },
+    { route: 'DELETE /api/v1/teams/:team/members/:username', what: 'remove a member', allow: ADMIN, req: () => ({ method: 'DELETE', url: `${v1}/teams/alpha/members/contrib-b` }) },
+    { route: 'GET /api/v1/tokens', what: 'own tokens', allow: USERS, req: get(`${v1}/tokens`) },
+    { route: 'GET /api/v1/tokens', what: "everyone's tokens", allow: ADMIN, req: get(`${v1}/tokens?all=true`) },
+    { route: 'POST /api/v1/tokens', what: 'own token (scopes within the caller’s)', allow: WRITERS, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'] })) },
+    { route: 'POST /api/v1/tokens', what: 'own token with more scopes than the caller’s', allow: ADMIN, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read', 'write', 'deploy', 'admin'] })) },
+    { route: 'POST /api/v1/tokens', what: "another user's token", allow: ADMIN, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'], username: 'bystander' })) },
+    { route: 'DELETE /api/v1/tokens/:id', what: "revoke contrib-b's token", allow: ['contribB', 'admin'], req: () => ({ method: 'DELETE', url: `${v1}/tokens/${betaTokenId}` }) },
+    { route: 'PUT /api/v1/settings/public-catalog', what: 'make the catalog public', allow: ADMIN, req: json('PUT', `${v1}/settings/public-catalog`, () => ({ public: false })) },
+    // audit
+    { route: 'GET /api/v1/audit', what: 'audit events', allow: USERS, req: get(`${v1}/audit`) },
+    { route: 'GET /api/v1/audit/export', what: 'audit export', allow: USERS, req: get(`${v1}/audit/export`) },
+    { route: 'GET /api/v1/audit/verify', what: 'audit verification', allow: REVIEW, req: get(`${v1}/audit/verify`) },
+    // catalog reads
+    { route: 'GET /api/v1/models', what: 'list', allow: USERS, req: get(`${v1}/models`) },
+    { route: 'GET /api/v1/search', what: 'search', allow: USERS, req: get(`${v1}/search?q=model`) },
+    { route: 'GET /api/v1/teams', what: 'teams', allow: USERS, req: get(`${v1}/teams`) },
+    { route: 'GET /api/v1/registry/stats', what: 'storage stats', allow: USERS, req: get(`${v1}/registry/stats`) },
+    { route: 'POST /api/v1/import', what: 'bulk import', allow: ADMIN, req: json('POST', `${v1}/import`, () => ({ entries: [] })) },
+  ];
+  for (const [team, draft, see, write] of [
+    ['alpha', 'alpha-draft', SEE_ALPHA, WRITE_ALPHA],
+    ['beta', 'beta-draft', SEE_BETA, WRITE_BETA],
+  ] as const) {
+    const m = `${v1}/models/${draft}`;
+    const up = team === 'alpha' ? uploads.alpha : uploads.beta;
+    c.push(
+      { route: 'POST /api/v1/models', what: `create a ${team} model`, allow: write, req: json('POST', `${v1}/models`, (n) => ({ slug: `${team}-new-${n}`, name: 'New', ownerTeam: team })) },
+      { route: 'GET /api/v1/models/:slug', what: `${team} draft model`, allow: see, req: get(m) },
+      { route: 'PATCH /api/v1/models/:slug', what: `edit ${team} model`, allow: write, req: json('PATCH', m, (n) => ({ description: `edited ${n}` })) },
+      { route: 'GET /api/v1/models/:slug/versions', what: `${team} draft versions`, allow: see, req: get(`${m}/versions`) },
+      { route: 'POST /api/v1/models/:slug/versions', what: `add a ${team} version`, allow: write, req: json('POST', `${m}/versions`, (n) => ({ version: `0.2.${n}` })) },
+      { route: 'GET /api/v1/models/:slug/versions/:version', what: `${team} draft version`, allow: see, req: get(`${m}/versions/0.1.0`) },
+      { route: 'PATCH /api/v1/models/:slug/versions/:version', what: `edit ${team} draft content`, allow: write, req: json('PATCH', `${m}/versions/0.1.0`, (n) => ({ license: `license-${n}` })) },
+      { route: 'PATCH /api/v1/models/:slug/versions/:version', what: `change ${team} draft compliance`, allow: REVIEW, req: json('PATCH', `${m}/versions/0.1.0`, (n) => ({ compliance: { status: 'pending', reviewedAt: `2026-01-${String(1 + (n % 28)).padStart(2, '0')}` } })) },
+      { route: 'POST /api/v1/models/:slug/versions/:version/uploads', what: `upload to ${team}`, allow: write, req: json('POST', `${m}/versions/0.1.0/uploads`, (n) => ({ path: `w/${n}.bin`, digest: sha(Buffer.from('abc')), size: 3 })) },
+      { route: 'GET /api/v1/uploads/:id', what: `${team} upload status`, allow: write, req: get(`${v1}/uploads/${up}`) },
+      {
+        route: 'PATCH /api/v1/uploads/:id',
+        what: `append to a ${team} upload`,
+        allow: write,
+        req: () => ({ method: 'PATCH', url: `${v1}/uploads/${up}`, payload: Buffer.from('abc'), headers: { 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' } }),
+      },
+      { route: 'POST /api/v1/models/:slug/versions/:version/files/commit', what: `commit ${team} files`, allow: write, req: () => ({ method: 'POST', url: `${m}/versions/0.1.0/files/commit` }) },
+      { route: 'GET /api/v1/models/:slug/versions/:version/files', what: `${team} draft files`, allow: see, req: get(`${m}/versions/0.1.0/files`) },
+      { route: 'GET /api/v1/models/:slug/versions/:version/files/*', what: `download a ${team} draft file`, allow: see, req: get(`${m}/versions/0.1.0/files/config.json`) },
+      { route: 'GET /api/v1/models/:slug/versions/:version/extraction', what: `read ${team} draft files`, allow: see, req: get(`${m}/versions/0.1.0/extraction`) },
+      { route: 'POST /api/v1/models/:slug/versions/:version/prefill', what: `prefill a ${team} draft`, allow: write, req: () => ({ method: 'POST', url: `${m}/versions/0.1.0/prefill` }) },
+    );
+  }
+  // the published model: every user reads it; only its team writes; reviewers change its lifecycle
+  const pub = `${v1}/models/alpha-pub`;
+  c.push(
+    { route: 'GET /api/v1/models/:slug', what: 'published model', allow: USERS, req: get(pub) },
+    { route: 'GET /api/v1/models/:slug/versions/:version/files/*', what: 'download a published file', allow: USERS, req: get(`${pub}/versions/1.0.0/files/config.json`) },
+    {
+      route: 'PATCH /api/v1/models/:slug/versions/:version',
+      what: 'record a compliance review of the published version',
+      allow: REVIEW,
+      req: json('PATCH', `${pub}/versions/1.0.0`, (n) => ({ compliance: { status: 'approved', reviewedAt: `2026-02-${String(1 + (n % 28)).padStart(2, '0')}` } })),
+    },
+    // The owner team passes authorization, then meets the immutability of approved versions.
+    { route: 'PATCH /api/v1/models/:slug/versions/:version', what: 'edit published content', allow: WRITE_ALPHA, status: 409, req: json('PATCH', `${pub}/versions/1.0.0`, (n) => ({ license: `license-${n}` })) },
+    { route: 'GET /hf/api/models/:ns/:name', what: 'HF model info', allow: USERS, req: get('/hf/api/models/alpha/alpha-pub') },
+    { route: 'GET /hf/api/models/:ns/:name/revision/:rev', what: 'HF revision', allow: USERS, req: get('/hf/api/models/alpha/alpha-pub/revision/1.0.0') },
+    { route: 'GET /hf/api/models/:ns/:name/tree/:rev', what: 'HF tree', allow: USERS, req: get('/hf/api/models/alpha/alpha-pub/tree/main') },
+    { route: 'GET /hf/api/models/:ns/:name/tree/:rev/*', what: 'HF tree folder', allow: USERS, req: get('/hf/api/models/alpha/alpha-pub/tree/main/docs') },
+    { route: 'POST /hf/api/models/:ns/:name/paths-info/:rev', what: 'HF paths-info', allow: USERS, req: json('POST', '/hf/api/models/alpha/alpha-pub/paths-info/main', () => ({ paths: ['config.json'] })) },
+    { route: 'GET /hf/:ns/:name/resolve/:rev/*', what: 'HF download', allow: USERS, req: get('/hf/alpha/alpha-pub/resolve/main/config.json') },
+    { route: 'GET /hf/:ns/:name/raw/:rev/*', what: 'HF raw', allow: USERS, req: get('/hf/alpha/alpha-pub/raw/main/config.json') },
+    { route: 'GET /hf/api/models/:ns/:name', what: 'HF info of a beta draft', allow: [], req: get('/hf/api/models/beta/beta-draft') },
+  );
+  return c;
+}
+
+function headersFor(role: Role): Record<string, string> {
+  const t = tokens[role];
+  return t ? { authorization: `Bearer ${t}` } : {};
+}
+
+describe('authorization matrix', () => {
+  it('classifies every route', () => {
+    const covered = new Set(cases().map((c) => c.route));
+    const missing = app.routeList.map((r) => `${r.method} ${r.url}`).filter((r) => !covered.has(r));
+    expect(missing).toEqual([]);
+  });
+
+  it('allows exactly the roles each case names, for every route, role and team', async () => {
+    const unexpected: string[] = [];
+    let n = 0;
+    let denials = 0;
+    for (const c of cases()) {
+      for (const role of ROLES) {
+        const r = c.req(n++);
+        const res = await app.inject({ method: r.method as 'GET', url: r.url, payload: r.payload as string, headers: { ...(r.headers ?? {}), ...headersFor(role) } });
+        const status = res.statusCode;
+        if (status >= 500) {
+          unexpected.push(`${role} ${c.route} (${c.what}): server error ${status} ${res.body.slice(0, 200)}`);
+          continue;
+        }
+        if (c.allow === 'public') continue;
+        const denied = status === 401 || status === 403 || status === 404;
+        const allowed = c.allow.includes(role);
+        if (!allowed && !denied) unexpected.push(`ALLOWED ${role} ${c.route} (${c.what}): ${status}`);
+        if (allowed && denied) unexpected.push(`refused ${role} ${c.route} (${c.what}): ${status} ${res.body.slice(0, 200)}`);
+        if (allowed && c.status !== undefined && status !== c.status) unexpected.push(`${role} ${c.route} (${c.what}): ${status}, expected ${c.status}`);
+        if (!allowed) denials++;
+        if (!allowed && role !== 'anonymous' && status === 403) {
+          const body = res.json<{ error: { code: string; message: string } }>();
+          expect(['FORBIDDEN', 'CSRF']).toContain(body.error.code);
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
+    expect(denials).toBeGreaterThan(200);
+  });
+
+  it('records every 403 in the audit trail with who, what and why', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/models/beta-draft/versions', payload: { version: '9.9.9' }, headers: headersFor('contribA') });
+    expect(res.statusCode).toBe(404); // beta's draft model is invisible to alpha: "not found", not "forbidden"
+    const forbidden = await app.inject({ method: 'PATCH', url: '/api/v1/models/alpha-draft', payload: { description: 'x' }, headers: headersFor('viewerA') });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().error.message).toMatch(/contributor of team alpha/);
+    const events = await app.inject({ url: '/api/v1/audit?action=access.denied&actor=viewer-a&limit=1', headers: headersFor('admin') });
+    expect(events.json().items[0]).toMatchObject({ actorName: 'viewer-a', action: 'access.denied', targetId: 'PATCH /api/v1/models/:slug', modelSlug: 'alpha-draft', details: { code: 'FORBIDDEN', need: 'contributor of alpha' } });
+  });
+
+  it('never lists another team’s drafts, in the list, search or facet counts', async () => {
+    for (const [role, sees, hides] of [
+      ['contribB', 'beta-draft', 'alpha-draft'],
+      ['viewerA', 'alpha-draft', 'beta-draft'],
+    ] as const) {
+      const list = (await app.inject({ url: '/api/v1/models?limit=100', headers: headersFor(role) })).json<{ items: { slug: string }[]; total: number }>();
+      const slugs = list.items.map((i) => i.slug);
+      expect(slugs).toContain(sees);
+      expect(slugs).not.toContain(hides);
+      const found = (await app.inject({ url: '/api/v1/search?q=draft%20model', headers: headersFor(role) })).json<{ items: { slug: string }[] }>();
+      expect(found.items.map((i) => i.slug)).not.toContain(hides);
+    }
+    const reviewer = (await app.inject({ url: '/api/v1/models?limit=100', headers: headersFor('reviewer') })).json<{ items: { slug: string }[] }>();
+    expect(reviewer.items.map((i) => i.slug)).toEqual(expect.arrayContaining(['alpha-draft', 'beta-draft', 'alpha-pub']));
+  });
+});
