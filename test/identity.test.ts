@@ -53,7 +53,7 @@ describe('API tokens', () => {
     expect(token).toMatch(/^mgt_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
     expect(info).toMatchObject({ scopes: ['read'], lastUsedAt: null });
     const rows = await services.database.db.execute(sql`SELECT secret_hash FROM api_tokens WHERE id = ${info.id}`);
-    const stored = (rows as unknown as { rows: { secret_hash: string }[] }).rows[0]?.secret_hash ?? '';
+    const stored = (rows as { rows: { secret_hash: string }[] }).rows[0]?.secret_hash ?? '';
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
     expect(token).not.toContain(stored);
 
