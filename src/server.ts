@@ -18,7 +18,7 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
   const started = Date.now();
   const database = await openDatabase({ url: config.db.url, dataDir: config.dataDir });
   await database.migrate();
-  const services = await createServices(database, { dataDir: config.dataDir, store: config.store, adminToken: config.auth.adminToken, sessionHours: config.auth.sessionHours });
+  const services = await createServices(database, { dataDir: config.dataDir, store: config.store, adminToken: config.auth.adminToken, sessionHours: config.auth.sessionHours, oidc: config.auth.oidc });
   const boot = await services.identity.bootstrap();
   if (config.demo) {
     const report = await loadDemoCatalogOnce(database.db, services.catalog);
@@ -37,26 +37,15 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
     'Model Garden ready',
   );
   if (boot) printBootstrap(url, boot);
-  // Housekeeping until the job queue arrives: abandoned uploads and unreferenced blobs.
-  const housekeeping = setInterval(() => {
-    void (async () => {
-      try {
-        const reaped = await services.registry.reapExpiredUploads();
-        const gc = await services.registry.collectGarbage();
-        if (reaped || gc.blobs) logger.info({ reaped, collected: gc }, 'registry housekeeping');
-      } catch (err) {
-        logger.error({ err }, 'registry housekeeping failed');
-      }
-    })();
-  }, 10 * 60 * 1000);
-  housekeeping.unref();
+  await services.jobs.start({ workers: config.workers });
+  await services.jobs.schedule('registry-housekeeping', '*/10 * * * *');
   return {
     app,
     services,
     url,
     close: async () => {
-      clearInterval(housekeeping);
       await app.close();
+      await services.jobs.stop();
       await database.close();
     },
   };

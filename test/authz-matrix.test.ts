@@ -123,6 +123,9 @@ function cases(): Case[] {
     { route: 'GET /api/v1/auth/config', what: 'sign-in options', allow: 'public', req: get(`${v1}/auth/config`) },
     { route: 'POST /api/v1/auth/login', what: 'sign in', allow: 'public', req: json('POST', `${v1}/auth/login`, () => ({ username: 'nobody', password: 'wrong-password' })) },
     { route: 'POST /api/v1/auth/logout', what: 'sign out', allow: 'public', req: () => ({ method: 'POST', url: `${v1}/auth/logout` }) },
+    // Browser navigations anyone may make (404 here: single sign-on is not configured; test/oidc.test.ts covers it).
+    { route: 'GET /api/v1/auth/oidc/start', what: 'start single sign-on', allow: 'public', req: get(`${v1}/auth/oidc/start?returnTo=/`) },
+    { route: 'GET /api/v1/auth/oidc/callback', what: "the identity provider's answer", allow: 'public', req: get(`${v1}/auth/oidc/callback?code=x&state=y`) },
     { route: 'GET /api/v1/me', what: 'who am I', allow: USERS, req: get(`${v1}/me`) },
     // administration
     { route: 'GET /api/v1/users', what: 'list users', allow: ADMIN, req: get(`${v1}/users`) },
@@ -138,6 +141,9 @@ function cases(): Case[] {
     { route: 'POST /api/v1/tokens', what: "another user's token", allow: ADMIN, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'], username: 'bystander' })) },
     { route: 'DELETE /api/v1/tokens/:id', what: "revoke contrib-b's token", allow: ['contribB', 'admin'], req: () => ({ method: 'DELETE', url: `${v1}/tokens/${betaTokenId}` }) },
     { route: 'PUT /api/v1/settings/public-catalog', what: 'make the catalog public', allow: ADMIN, req: json('PUT', `${v1}/settings/public-catalog`, () => ({ public: false })) },
+    // background jobs
+    { route: 'GET /api/v1/jobs', what: 'job queue', allow: ADMIN, req: get(`${v1}/jobs`) },
+    { route: 'POST /api/v1/jobs/:name/:id/retry', what: 'retry a job', allow: ADMIN, req: () => ({ method: 'POST', url: `${v1}/jobs/registry-housekeeping/00000000-0000-4000-8000-000000000000/retry` }) },
     // audit
     { route: 'GET /api/v1/audit', what: 'audit events', allow: USERS, req: get(`${v1}/audit`) },
     { route: 'GET /api/v1/audit/export', what: 'audit export', allow: USERS, req: get(`${v1}/audit/export`) },

@@ -17,6 +17,7 @@ import { auditDenial, installAuth } from './auth.js';
 import { installErrorHandler, routeNotFound } from './error-handler.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
+import { jobRoutes } from './routes/jobs.js';
 import { authRoutes } from './routes/auth.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -106,6 +107,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(authRoutes);
       await api.register(adminRoutes);
       await api.register(auditRoutes);
+      await api.register(jobRoutes);
       await api.register(statusRoutes);
       await api.register(catalogRoutes);
       await api.register(searchRoutes);

@@ -10,8 +10,11 @@ import { createArtifactStore, type StoreConfig } from '../registry/adapters/inde
 import { createRegistryService, type RegistryService } from '../registry/service.js';
 import { createFsStaging } from '../registry/staging.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
-import { createIdentityService, type IdentityService } from '../identity/index.js';
+import { createIdentityService, createOidcSignIn, type IdentityService, type OidcSignIn } from '../identity/index.js';
+import type { OidcConfig } from '../core/config.js';
 import { createAuditService, type AuditService } from '../audit/index.js';
+import { createJobQueue, type JobQueue, type QueueOptions } from '../jobs/queue.js';
+import { createLogger, type Logger } from '../core/logger.js';
 
 export interface Services {
   database: Database;
@@ -19,7 +22,11 @@ export interface Services {
   search: SearchService;
   registry: RegistryService;
   identity: IdentityService;
+  /** Single sign-on (OIDC); null when not configured. */
+  oidc: OidcSignIn | null;
   audit: AuditService;
+  /** Durable background jobs; workers run only after jobs.start({ workers: true }). */
+  jobs: JobQueue;
   metrics: Metrics;
   /** Serialized answers of catalog reads, dropped on every catalog change. */
   readCache: ReadCache;
@@ -37,6 +44,10 @@ export interface ServiceOptions {
   adminToken?: string | undefined;
   /** How long a browser session lasts. */
   sessionHours?: number;
+  /** auth.oidc: single sign-on, on when its issuer and client id are set. */
+  oidc?: OidcConfig | undefined;
+  logger?: Logger;
+  jobs?: QueueOptions;
 }
 
 export async function createServices(database: Database, opts: ServiceOptions): Promise<Services> {
@@ -52,13 +63,21 @@ export async function createServices(database: Database, opts: ServiceOptions): 
   });
   const identity = createIdentityService({ db: database.db, adminToken: opts.adminToken, sessionHours: opts.sessionHours ?? 12 });
   const publicCatalog = identity.publicCatalog;
+  const jobs = createJobQueue(database, opts.logger ?? createLogger('silent'), opts.jobs);
+  // Abandoned uploads and unreferenced blobs, every 10 minutes on whichever worker is free.
+  jobs.register('registry-housekeeping', { retryLimit: 1, retryDelaySeconds: 60, expireInSeconds: 1800, concurrency: 1 }, async () => ({
+    reaped: await registry.reapExpiredUploads(),
+    collected: await registry.collectGarbage(),
+  }));
   return {
     database,
     catalog: createCatalogService({ db: database.db, publicCatalog }),
     search: createSearchService({ db: database.db, publicCatalog }),
     registry,
     identity,
+    oidc: createOidcSignIn({ config: opts.oidc, db: database.db, identity }),
     audit: createAuditService({ db: database.db }),
+    jobs,
     metrics: createMetrics(),
     readCache: createReadCache(),
     version: PRODUCT_VERSION,

@@ -89,7 +89,8 @@ export function buildCli(): Command {
     .option('--data-dir <dir>', 'embedded data folder (default: $GARDEN_DATA_DIR or ./.garden)')
     .option('--database-url <url>', 'PostgreSQL URL (default: $GARDEN_DATABASE_URL; none: embedded PGlite)')
     .option('--no-demo', 'do not load the demo catalog on first start')
-    .action(async (o: { port?: string; host?: string; dataDir?: string; databaseUrl?: string; demo: boolean }) => {
+    .option('--no-workers', 'do not run background jobs here (API-only replicas; run `garden worker` elsewhere)')
+    .action(async (o: { port?: string; host?: string; dataDir?: string; databaseUrl?: string; demo: boolean; workers: boolean }) => {
       const { startServer } = await import('../server.js');
       const { loadConfig } = await import('../core/config.js');
       const config = loadConfig(process.env, {
@@ -98,12 +99,38 @@ export function buildCli(): Command {
         ...(o.dataDir ? { dataDir: o.dataDir } : {}),
         ...(o.databaseUrl ? { db: { url: o.databaseUrl } } : {}),
         ...(o.demo === false ? { demo: false } : {}),
+        ...(o.workers === false ? { workers: false } : {}),
       });
       const server = await startServer(config);
       const where = server.services.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
       process.stderr.write(`\nModel Garden is running at ${server.url}  (${where})\nAPI docs: ${server.url}/docs\n\n`);
       const stop = async () => {
         await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+
+  program
+    .command('worker')
+    .description('run background jobs only (scans, benchmarks, housekeeping), next to API-only replicas')
+    .option('--database-url <url>', 'PostgreSQL URL (default: $GARDEN_DATABASE_URL)')
+    .action(async (o: { databaseUrl?: string }) => {
+      const { loadConfig } = await import('../core/config.js');
+      const { openDatabase } = await import('../core/db/index.js');
+      const { createServices } = await import('../api/services.js');
+      const { createLogger } = await import('../core/logger.js');
+      const config = loadConfig(process.env, o.databaseUrl ? { db: { url: o.databaseUrl } } : {});
+      const logger = createLogger(config.logLevel);
+      const database = await openDatabase({ url: config.db.url, dataDir: config.dataDir });
+      await database.migrate();
+      const services = await createServices(database, { dataDir: config.dataDir, store: config.store, logger });
+      await services.jobs.start({ workers: true });
+      logger.info({ queues: services.jobs.queues() }, 'worker running');
+      const stop = async () => {
+        await services.jobs.stop();
+        await database.close();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop());

@@ -4,6 +4,41 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './client-config.js';
 
+/** What a group may grant: `admin`, `reviewer`, or `team:<slug>:<viewer|contributor|team_lead>`. */
+const RoleTarget = z
+  .string()
+  .regex(/^(admin|reviewer|team:[a-z0-9][a-z0-9-]{0,62}:(viewer|contributor|team_lead))$/, 'a role is admin, reviewer or team:<slug>:<viewer|contributor|team_lead>');
+
+const OidcSchema = z
+  .object({
+    issuer: z.string().url().optional(),
+    clientId: z.string().min(1).optional(),
+    /** Confidential clients only; a public client signs in with PKCE alone. */
+    clientSecret: z.string().min(1).optional(),
+    /** Default: `<request origin>/api/v1/auth/oidc/callback`. */
+    redirectUrl: z.string().url().optional(),
+    scopes: z
+      .string()
+      .default('openid profile email groups')
+      .refine((s) => s.split(/\s+/).includes('openid'), 'GARDEN_OIDC_SCOPES must include openid'),
+    /** Claim holding the group names; a dotted path reaches into objects (realm_access.roles). */
+    groupsClaim: z.string().min(1).default('groups'),
+    /** Button text: "Sign in with <label>". */
+    label: z.string().min(1).max(60).default('single sign-on'),
+    /** Group name → role(s). Replaces the default map when set. */
+    roleMap: z
+      .record(z.string().min(1), z.union([RoleTarget, z.array(RoleTarget)]), { error: 'GARDEN_OIDC_ROLE_MAP: group=role pairs separated by commas, or a JSON object' })
+      .default({ 'garden-admins': 'admin', 'garden-reviewers': 'reviewer' }),
+    /** Groups named `<teamPrefix><slug>:<role>` grant that team role; empty turns the pattern off. */
+    teamPrefix: z.string().default('team:'),
+    /** With single sign-on on: whether the local username/password form stays available. */
+    localLogin: z.coerce.boolean().default(true),
+  })
+  .strict()
+  .refine((o) => !!o.issuer === !!o.clientId, { message: 'single sign-on needs both GARDEN_OIDC_ISSUER and GARDEN_OIDC_CLIENT_ID' });
+
+export type OidcConfig = z.infer<typeof OidcSchema>;
+
 /** Every setting Model Garden reads. Nothing else in the code base reads process.env. */
 const ConfigSchema = z
   .object({
@@ -13,6 +48,8 @@ const ConfigSchema = z
     db: z.object({ url: z.string().url().optional() }).strict(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     demo: z.coerce.boolean().default(true),
+    /** Run background jobs in this process (garden serve --no-workers for API-only replicas). */
+    workers: z.coerce.boolean().default(true),
     bodyLimitMb: z.coerce.number().positive().max(1024).default(16),
     auth: z
       .object({
@@ -21,6 +58,8 @@ const ConfigSchema = z
         sessionHours: z.coerce.number().positive().max(24 * 30).default(12),
         /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies). */
         trustProxy: z.coerce.boolean().default(false),
+        /** Single sign-on through OpenID Connect; on when issuer and clientId are set. */
+        oidc: OidcSchema.optional(),
       })
       .strict()
       .default({ sessionHours: 12, trustProxy: false }),
@@ -78,9 +117,25 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.GARDEN_DATABASE_URL) raw.db = { url: env.GARDEN_DATABASE_URL };
   if (env.GARDEN_LOG_LEVEL) raw.logLevel = env.GARDEN_LOG_LEVEL;
   if (bool(env.GARDEN_DEMO) !== undefined) raw.demo = bool(env.GARDEN_DEMO);
+  if (bool(env.GARDEN_WORKERS) !== undefined) raw.workers = bool(env.GARDEN_WORKERS);
   if (env.GARDEN_BODY_LIMIT_MB) raw.bodyLimitMb = env.GARDEN_BODY_LIMIT_MB;
   const auth: Record<string, unknown> = { ...pick(env, { adminToken: 'GARDEN_ADMIN_TOKEN', sessionHours: 'GARDEN_SESSION_HOURS' }) };
   if (bool(env.GARDEN_TRUST_PROXY) !== undefined) auth.trustProxy = bool(env.GARDEN_TRUST_PROXY);
+  const oidc: Record<string, unknown> = {
+    ...pick(env, {
+      issuer: 'GARDEN_OIDC_ISSUER',
+      clientId: 'GARDEN_OIDC_CLIENT_ID',
+      clientSecret: 'GARDEN_OIDC_CLIENT_SECRET',
+      redirectUrl: 'GARDEN_OIDC_REDIRECT_URL',
+      scopes: 'GARDEN_OIDC_SCOPES',
+      groupsClaim: 'GARDEN_OIDC_GROUPS_CLAIM',
+      label: 'GARDEN_OIDC_LABEL',
+      teamPrefix: 'GARDEN_OIDC_TEAM_PREFIX',
+    }),
+  };
+  if (env.GARDEN_OIDC_ROLE_MAP) oidc.roleMap = parseRoleMap(env.GARDEN_OIDC_ROLE_MAP);
+  if (bool(env.GARDEN_OIDC_LOCAL_LOGIN) !== undefined) oidc.localLogin = bool(env.GARDEN_OIDC_LOCAL_LOGIN);
+  if (Object.keys(oidc).length) auth.oidc = oidc;
   if (Object.keys(auth).length) raw.auth = auth;
   const store: Record<string, unknown> = {};
   if (env.GARDEN_STORE) store.kind = env.GARDEN_STORE;
@@ -100,6 +155,27 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (s3) store.s3 = { ...s3, ...(s3.forcePathStyle !== undefined ? { forcePathStyle: bool(s3.forcePathStyle) } : {}) };
   if (Object.keys(store).length) raw.store = store;
   return raw;
+}
+
+/**
+ * GARDEN_OIDC_ROLE_MAP: `group=role` pairs separated by commas (a group may repeat), or a JSON
+ * object for group names holding "," or "=" (LDAP DNs). Anything else is left for the schema to refuse.
+ */
+function parseRoleMap(v: string): unknown {
+  if (v.trim().startsWith('{')) {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  const map: Record<string, string[]> = {};
+  for (const pair of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.lastIndexOf('=');
+    if (at <= 0) return v;
+    (map[pair.slice(0, at).trim()] ??= []).push(pair.slice(at + 1).trim());
+  }
+  return map;
 }
 
 /** The set environment variables of `names`, keyed by setting; undefined when none is set. */
@@ -129,6 +205,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ...envValues,
     db: { ...((file.db as object | undefined) ?? {}), ...(envValues.db as object) },
     ...(file.store || envValues.store ? { store: mergeStore(file.store, envValues.store) } : {}),
+    ...(file.auth || envValues.auth ? { auth: mergeAuth(file.auth, envValues.auth) } : {}),
     ...overrides,
   };
   const parsed = ConfigSchema.safeParse(merged);
@@ -147,6 +224,15 @@ function mergeStore(file: unknown, env: unknown): Record<string, unknown> {
   const e = (env ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...f, ...e };
   for (const k of ['oci', 's3']) if (f[k] || e[k]) out[k] = { ...(f[k] as object), ...(e[k] as object) };
+  return out;
+}
+
+/** Environment over file, field by field in auth.oidc too (e.g. the client secret from the environment, the rest in the file). */
+function mergeAuth(file: unknown, env: unknown): Record<string, unknown> {
+  const f = (file ?? {}) as Record<string, unknown>;
+  const e = (env ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...f, ...e };
+  if (f.oidc || e.oidc) out.oidc = { ...(f.oidc as object), ...(e.oidc as object) };
   return out;
 }
 

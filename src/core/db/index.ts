@@ -9,6 +9,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { AppError } from '../errors.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import * as schema from './schema.js';
@@ -25,6 +26,11 @@ export interface Database {
   db: Db;
   kind: DbKind;
   migrate(): Promise<void>;
+  /**
+   * Raw parameterized SQL ($1, $2…) outside any Drizzle transaction (the job queue's driver);
+   * without values the text may hold several statements.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Tag of the newest applied migration, e.g. "0001_search_indexes". */
   schemaVersion(): Promise<string>;
   ping(): Promise<void>;
@@ -81,11 +87,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     });
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     const listeners = new Set<() => Promise<void>>();
+    const executeSql = async (text: string, values: unknown[] = []) => ({ rows: (await pool.query(text, values)).rows as unknown[] });
     return {
       db,
       kind: 'postgres',
+      executeSql,
       migrate: async () => {
         await migratePg(drizzlePg(pool), { migrationsFolder: folder });
+        await installJobSchema(executeSql);
       },
       schemaVersion: () => schemaVersionOf(db, folder),
       ping: async () => {
@@ -113,11 +122,20 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   }
   const client = await PGlite.create(dataDir ? { dataDir, extensions: { pg_trgm } } : { extensions: { pg_trgm } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const executeSql = async (text: string, values: unknown[] = []) => {
+    if (values.length === 0) {
+      const results = await client.exec(text);
+      return { rows: (results[results.length - 1]?.rows ?? []) as unknown[] };
+    }
+    return { rows: (await client.query(text, values)).rows as unknown[] };
+  };
   return {
     db,
     kind: 'pglite',
+    executeSql,
     migrate: async () => {
       await migratePglite(drizzlePglite(client), { migrationsFolder: folder });
+      await installJobSchema(executeSql);
     },
     schemaVersion: () => schemaVersionOf(db, folder),
     ping: async () => {
@@ -132,6 +150,15 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     close: () => client.close(),
   };
 }
+
+/** The job queue's tables (pg-boss, schema "pgboss"), created with the rest of the schema. */
+async function installJobSchema(executeSql: Database['executeSql']): Promise<void> {
+  const { rows } = await executeSql(`SELECT to_regclass('pgboss.version') IS NOT NULL AS present`);
+  if ((rows[0] as { present?: boolean } | undefined)?.present) return;
+  await executeSql(PgBoss.getConstructionPlans(JOB_SCHEMA));
+}
+
+export const JOB_SCHEMA = 'pgboss';
 
 /** A dedicated LISTEN connection that reconnects (every second) until stopped. */
 async function listenPg(
