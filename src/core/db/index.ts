@@ -127,7 +127,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       const results = await client.exec(text);
       return { rows: (results[results.length - 1]?.rows ?? []) as unknown[] };
     }
-    return { rows: (await client.query(text, values)).rows as unknown[] };
+    return { rows: (await client.query(text, values)).rows };
   };
   return {
     db,
