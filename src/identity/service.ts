@@ -46,6 +46,21 @@ export interface TokenView {
   revokedAt: string | null;
 }
 
+/** A person an identity provider vouched for (OIDC), with what their groups grant here. */
+export interface ExternalIdentity {
+  /** Stable identity at the provider, `<issuer> <sub>` (users.oidc_key). */
+  key: string;
+  /** Wanted username (valid, at most 56 characters); a `-2`, `-3`… suffix is added when it is taken. */
+  username: string;
+  name: string;
+  email: string | null;
+  platformRole: PlatformRole;
+  /** team slug → role: the user's memberships of source `oidc` after this sign-in. */
+  teams: ReadonlyMap<string, TeamRole>;
+  /** The provider's groups that granted something, for the audit trail. */
+  groups: readonly string[];
+}
+
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
 const BOOTSTRAP_ADMIN = 'admin';
 /** A token's use is recorded (last use, and an audit event) at most this often. */
@@ -139,6 +154,56 @@ export function createIdentityService(deps: IdentityDeps) {
       await tx.delete(sessions).where(sql`${sessions.expiresAt} < now()`);
       await appendAudit(tx, actor, { action: 'auth.login', targetType: 'user', targetId: u.username, details: { method, ip: meta.ip } });
     });
+    return { secret, me: meOf(actor, csrfToken), expiresAt };
+  }
+
+  /**
+   * Sign-in vouched for by an identity provider: finds the user by `key`, or creates one (never
+   * by username: an existing local account is not taken over). Sets the platform role, replaces the
+   * user's `oidc` memberships with `teams` (local memberships stay, and win for their team), and
+   * starts a session like local sign-in; one transaction, audited as `auth.login`. A disabled user
+   * is refused: UNAUTHENTICATED with details.reason `disabled`.
+   */
+  async function loginExternal(who: ExternalIdentity, method: string, meta: { ip: string }): Promise<{ secret: string; me: MeView; expiresAt: Date }> {
+    const base = who.username.slice(0, 56);
+    if (!USERNAME.test(base)) throw new AppError('INVALID_INPUT', 'username: 2-64 characters, lowercase letters, digits, ".", "_" or "-"', { username: who.username });
+    const secret = randomSecret();
+    const csrfToken = randomSecret(24);
+    const at = now();
+    const expiresAt = new Date(at.getTime() + sessionMs);
+    const actor = await db.transaction(async (tx): Promise<UserActor | null> => {
+      const [found] = await tx.select().from(users).where(eq(users.oidcKey, who.key));
+      if (found?.disabled) return null;
+      const profile = { ...(who.name ? { name: who.name } : {}), ...(who.email ? { email: who.email } : {}), platformRole: who.platformRole, lastLoginAt: at };
+      let username = found?.username;
+      for (let n = 1; !username; n++) {
+        const candidate = n === 1 ? base : n <= 50 ? `${base}-${n}` : `${base}-${randomSecret(4).toLowerCase()}`;
+        if (!(await userByName(tx, candidate))) username = candidate;
+      }
+      const [u] = found
+        ? await tx.update(users).set(profile).where(eq(users.id, found.id)).returning()
+        : await tx.insert(users).values({ username, oidcKey: who.key, ...profile }).returning();
+      if (!u) throw new Error('user upsert returned nothing');
+      if (!found) await appendAudit(tx, SYSTEM, { action: 'user.create', targetType: 'user', targetId: u.username, details: { platformRole: who.platformRole, method } });
+      await tx.delete(memberships).where(and(eq(memberships.userId, u.id), eq(memberships.source, 'oidc')));
+      const localKept: string[] = [];
+      for (const [slug, role] of who.teams) {
+        const teamId = await ensureTeam(tx, slug);
+        const added = await tx.insert(memberships).values({ teamId, userId: u.id, role, source: 'oidc' }).onConflictDoNothing().returning({ teamId: memberships.teamId });
+        if (!added.length) localKept.push(slug);
+      }
+      await tx.insert(sessions).values({ idHash: sha256(secret), userId: u.id, csrfToken, expiresAt });
+      await tx.delete(sessions).where(sql`${sessions.expiresAt} < now()`);
+      const a: UserActor = { kind: 'user', id: u.id, username: u.username, name: u.name || u.username, platformRole: who.platformRole, teams: await teamRoles(tx, u.id), scopes: new Set(SCOPES), via: 'session' };
+      await appendAudit(tx, a, {
+        action: 'auth.login',
+        targetType: 'user',
+        targetId: u.username,
+        details: { method, ip: meta.ip, groups: [...who.groups], platformRole: who.platformRole, teams: Object.fromEntries(who.teams), ...(localKept.length ? { localKept } : {}) },
+      });
+      return a;
+    });
+    if (!actor) throw new AppError('UNAUTHENTICATED', 'this account is disabled', { reason: 'disabled' });
     return { secret, me: meOf(actor, csrfToken), expiresAt };
   }
 
@@ -380,6 +445,7 @@ export function createIdentityService(deps: IdentityDeps) {
     resolveSession,
     login,
     startSession,
+    loginExternal,
     logout,
     me,
     createUser,

@@ -1,8 +1,13 @@
-/** Sign-in (local users; OIDC to come), sign-out and "who am I". */
+/**
+ * Sign-in (local users, and single sign-on through OpenID Connect), sign-out and "who am I".
+ * The OIDC start and callback are browser navigations: failures redirect to
+ * `/?signin_error=<code>` (codes in src/identity/oidc.ts) instead of answering JSON.
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../core/errors.js';
-import { SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import { AppError, notFound } from '../../core/errors.js';
+import { OIDC_COOKIE, OIDC_COOKIE_PATH, OIDC_FLOW_SECONDS, signinErrorOf, type SigninError } from '../../identity/index.js';
+import { cookieOptions, SESSION_COOKIE, setSessionCookie } from '../auth.js';
 
 export const Me = z.object({
   user: z.object({ id: z.string(), username: z.string(), name: z.string(), email: z.string().nullable(), platformRole: z.enum(['none', 'reviewer', 'admin']) }),
@@ -12,7 +17,9 @@ export const Me = z.object({
 });
 
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { identity } = app.services;
+  const { identity, oidc } = app.services;
+  const localLogin = oidc?.localLogin ?? true;
+  const signinError = (code: SigninError) => `/?signin_error=${code}`;
 
   app.get(
     '/auth/config',
@@ -23,7 +30,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ local: z.boolean(), oidc: z.object({ enabled: z.boolean(), label: z.string() }) }) },
       },
     },
-    async () => ({ local: true, oidc: { enabled: false, label: '' } }),
+    async () => ({ local: localLogin, oidc: { enabled: oidc !== null, label: oidc?.label ?? '' } }),
   );
 
   app.post(
@@ -37,6 +44,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
+      if (!localLogin) throw new AppError('FORBIDDEN', `local sign-in is turned off here; sign in with ${oidc?.label ?? 'single sign-on'}`);
       const key = `login:${req.ip}`;
       if (app.authFailures.blocked(key)) throw new AppError('RATE_LIMITED', 'too many failed sign-ins from this address; retry in a minute');
       try {
@@ -46,6 +54,54 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (err) {
         app.authFailures.fail(key);
         throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/auth/oidc/start',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Single sign-on: redirects to the identity provider (authorization code flow, PKCE S256, state, nonce)',
+        querystring: z.object({ returnTo: z.string().max(2048).optional() }),
+      },
+    },
+    async (req, reply) => {
+      if (!oidc) throw notFound('single sign-on (not configured on this server)');
+      try {
+        const { url, cookie } = await oidc.start({ origin: `${req.protocol}://${req.host}`, returnTo: req.query.returnTo });
+        void reply.setCookie(OIDC_COOKIE, cookie, { ...cookieOptions(), path: OIDC_COOKIE_PATH, maxAge: OIDC_FLOW_SECONDS });
+        return reply.redirect(url);
+      } catch (err) {
+        const code = signinErrorOf(err);
+        if (!code) throw err;
+        req.log.warn({ signinError: code, err: (err as Error).message }, 'oidc sign-in could not start');
+        return reply.redirect(signinError(code));
+      }
+    },
+  );
+
+  app.get(
+    '/auth/oidc/callback',
+    { schema: { tags: ['auth'], summary: "Single sign-on: the identity provider's answer; sets the session cookie and redirects to returnTo" } },
+    async (req, reply) => {
+      if (!oidc) throw notFound('single sign-on (not configured on this server)');
+      void reply.clearCookie(OIDC_COOKIE, { path: OIDC_COOKIE_PATH });
+      const key = `login:${req.ip}`;
+      if (app.authFailures.blocked(key)) return reply.redirect(signinError('rate_limited'));
+      try {
+        const query = new URL(req.url, 'http://callback').searchParams;
+        const done = await oidc.finish({ query, cookie: req.cookies[OIDC_COOKIE], ip: req.ip });
+        setSessionCookie(reply, done.secret, done.expiresAt);
+        req.log.info({ username: done.username }, 'oidc sign-in');
+        return reply.redirect(done.returnTo);
+      } catch (err) {
+        app.authFailures.fail(key);
+        const code = signinErrorOf(err);
+        if (!code) throw err;
+        req.log.info({ signinError: code, err: (err as Error).message }, 'oidc sign-in refused');
+        return reply.redirect(signinError(code));
       }
     },
   );
