@@ -141,6 +141,13 @@ function cases(): Case[] {
     { route: 'POST /api/v1/tokens', what: "another user's token", allow: ADMIN, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'], username: 'bystander' })) },
     { route: 'DELETE /api/v1/tokens/:id', what: "revoke contrib-b's token", allow: ['contribB', 'admin'], req: () => ({ method: 'DELETE', url: `${v1}/tokens/${betaTokenId}` }) },
     { route: 'PUT /api/v1/settings/public-catalog', what: 'make the catalog public', allow: ADMIN, req: json('PUT', `${v1}/settings/public-catalog`, () => ({ public: false })) },
+    // review queues and suites; approvals on a draft meet the workflow (409) once authorized
+    { route: 'GET /api/v1/reviews/queue', what: 'my review queue', allow: USERS, req: get(`${v1}/reviews/queue`) },
+    { route: 'GET /api/v1/suites', what: 'evaluation suites', allow: USERS, req: get(`${v1}/suites`) },
+    { route: 'POST /api/v1/suites', what: 'register a suite', allow: ADMIN, req: json('POST', `${v1}/suites`, () => ({ name: 'suite-x', task: 'qa', metrics: ['accuracy'] })) },
+    { route: 'POST /api/v1/models/:slug/versions/:version/acknowledge', what: 'acknowledge scan warnings', allow: REVIEW, status: 409, req: json('POST', `${v1}/models/alpha-draft/versions/0.1.0/acknowledge`, () => ({ comment: 'ok' })) },
+    { route: 'POST /api/v1/models/:slug/versions/:version/approve', what: 'approve', allow: REVIEW, status: 409, req: json('POST', `${v1}/models/alpha-draft/versions/0.1.0/approve`, () => ({})) },
+    { route: 'POST /api/v1/models/:slug/versions/:version/promote', what: 'promote to production', allow: REVIEW, status: 409, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/promote`, () => ({ slaOwner: 'x' })) },
     // background jobs
     { route: 'GET /api/v1/jobs', what: 'job queue', allow: ADMIN, req: get(`${v1}/jobs`) },
     { route: 'POST /api/v1/jobs/:name/:id/retry', what: 'retry a job', allow: ADMIN, req: () => ({ method: 'POST', url: `${v1}/jobs/registry-housekeeping/00000000-0000-4000-8000-000000000000/retry` }) },
@@ -183,6 +190,14 @@ function cases(): Case[] {
       { route: 'GET /api/v1/models/:slug/versions/:version/files/*', what: `download a ${team} draft file`, allow: see, req: get(`${m}/versions/0.1.0/files/config.json`) },
       { route: 'GET /api/v1/models/:slug/versions/:version/extraction', what: `read ${team} draft files`, allow: see, req: get(`${m}/versions/0.1.0/extraction`) },
       { route: 'POST /api/v1/models/:slug/versions/:version/prefill', what: `prefill a ${team} draft`, allow: write, req: () => ({ method: 'POST', url: `${m}/versions/0.1.0/prefill` }) },
+      // the workflow: the drafts are incomplete, so allowed callers meet the workflow's own refusals
+      { route: 'POST /api/v1/models/:slug/versions/:version/submit', what: `submit a ${team} draft`, allow: write, status: 422, req: json('POST', `${m}/versions/0.1.0/submit`, () => ({})) },
+      { route: 'POST /api/v1/models/:slug/versions/:version/sign-off', what: `sign off a ${team} version`, allow: team === 'alpha' ? ['leadA', 'admin'] : ['admin'], status: 409, req: json('POST', `${m}/versions/0.1.0/sign-off`, () => ({})) },
+      { route: 'POST /api/v1/models/:slug/versions/:version/reject', what: `reject a ${team} version`, allow: team === 'alpha' ? ['leadA', 'reviewer', 'admin'] : REVIEW, status: 409, req: json('POST', `${m}/versions/0.1.0/reject`, () => ({ reason: 'no' })) },
+      { route: 'GET /api/v1/models/:slug/versions/:version/submission', what: `${team} submission state`, allow: [], req: get(`${m}/versions/0.1.0/submission`) },
+      { route: 'GET /api/v1/models/:slug/versions/:version/scan-report', what: `${team} scan report`, allow: [], req: get(`${m}/versions/0.1.0/scan-report`) },
+      { route: 'GET /api/v1/models/:slug/versions/:version/history', what: `${team} draft history`, allow: see, req: get(`${m}/versions/0.1.0/history`) },
+      { route: 'POST /api/v1/models/:slug/versions/:version/policy-check', what: `policy check of a ${team} draft`, allow: see, req: json('POST', `${m}/versions/0.1.0/policy-check`, () => ({ purpose: 'evaluation' })) },
     );
   }
   // the published model: every user reads it; only its team writes; reviewers change its lifecycle

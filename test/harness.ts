@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
-import { createServices, type Services } from '../src/api/services.js';
+import { createServices, type ServiceOptions, type Services } from '../src/api/services.js';
 import { openDatabase, type Database, type DbKind } from '../src/core/db/index.js';
 
 /** The database kinds this run can test: PGlite always, PostgreSQL when a server is available. */
@@ -68,17 +68,18 @@ export interface TestServices {
   cleanup(): Promise<void>;
 }
 
-export async function createTestServices(kind: DbKind): Promise<TestServices> {
+export async function createTestServices(kind: DbKind, opts: Partial<ServiceOptions> = {}): Promise<TestServices> {
   const t = await createTestDatabase(kind);
   const dataDir = tempDataDir();
   const adminToken = `test-admin-${randomBytes(24).toString('hex')}`;
-  const services = await createServices(t.database, { dataDir, adminToken });
+  const services = await createServices(t.database, { ...opts, dataDir, adminToken });
   await services.identity.bootstrap();
   return {
     services,
     dataDir,
     adminToken,
     cleanup: async () => {
+      await services.jobs.stop();
       await t.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -79,7 +79,8 @@ describe('file uploads over HTTP', () => {
       ['weights/model.safetensors', 100, 'api'],
       ['weights/model.safetensors', 100_000, 'api'],
     ]);
-    await app.inject({ method: 'PATCH', url: '/api/v1/models/up/versions/0.1.0', payload: { lifecycle: 'retired' } });
+    // (a draft is never retired by editing; the platform does it here directly)
+    await services.catalog.updateVersion(SYS, 'up', '0.1.0', { lifecycle: 'retired' });
     expect((await app.inject(url)).json().error.code).toBe('LIFECYCLE_TRANSITION');
   });
 

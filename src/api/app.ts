@@ -18,6 +18,7 @@ import { installErrorHandler, routeNotFound } from './error-handler.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { jobRoutes } from './routes/jobs.js';
+import { governanceRoutes } from './routes/governance.js';
 import { authRoutes } from './routes/auth.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -108,6 +109,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(adminRoutes);
       await api.register(auditRoutes);
       await api.register(jobRoutes);
+      await api.register(governanceRoutes);
       await api.register(statusRoutes);
       await api.register(catalogRoutes);
       await api.register(searchRoutes);

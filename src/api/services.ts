@@ -14,6 +14,8 @@ import { createIdentityService, createOidcSignIn, type IdentityService, type Oid
 import type { OidcConfig } from '../core/config.js';
 import { createAuditService, type AuditService } from '../audit/index.js';
 import { createJobQueue, type JobQueue, type QueueOptions } from '../jobs/queue.js';
+import { createWorkflowService, registerScanJob, type WorkflowService } from '../governance/index.js';
+import { refreshModel } from '../catalog/index.js';
 import { createLogger, type Logger } from '../core/logger.js';
 
 export interface Services {
@@ -27,6 +29,8 @@ export interface Services {
   audit: AuditService;
   /** Durable background jobs; workers run only after jobs.start({ workers: true }). */
   jobs: JobQueue;
+  /** The submission workflow: submit, scan, sign-off, approval. */
+  workflow: WorkflowService;
   metrics: Metrics;
   /** Serialized answers of catalog reads, dropped on every catalog change. */
   readCache: ReadCache;
@@ -69,7 +73,10 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     reaped: await registry.reapExpiredUploads(),
     collected: await registry.collectGarbage(),
   }));
+  const workflow = createWorkflowService({ db: database.db, jobs, refreshModel });
+  registerScanJob(jobs, registry, workflow);
   return {
+    workflow,
     database,
     catalog: createCatalogService({ db: database.db, publicCatalog }),
     search: createSearchService({ db: database.db, publicCatalog }),

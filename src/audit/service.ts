@@ -72,7 +72,13 @@ export function createAuditService(deps: AuditDeps) {
     return verifyChain(db);
   }
 
-  return { list, exportLines, verify };
+  /** Every event about one version, oldest first (the caller has checked the actor may see the version). */
+  async function versionHistory(slug: string, version: string): Promise<AuditEvent[]> {
+    const rows = await queryRows<RawEvent>(db, sql`SELECT e.* FROM audit_events e WHERE e.model_slug = ${slug} AND e.target_id = ${`${slug}@${version}`} ORDER BY e.seq LIMIT 1000`);
+    return rows.map(fromRow);
+  }
+
+  return { list, exportLines, verify, versionHistory };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

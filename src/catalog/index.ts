@@ -4,4 +4,4 @@ export * from './views.js';
 export { createCatalogService, type CatalogService, type UpsertOutcome } from './service.js';
 export { runImport, parseImportText, entriesOf, ImportReport, type ImportReportT } from './import.js';
 export { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, visibleSql, type SummaryRow } from './summary.js';
-export { listTeams, CATALOG_CHANNEL, resolveVersion } from './repo.js';
+export { listTeams, CATALOG_CHANNEL, resolveVersion, refreshModel } from './repo.js';

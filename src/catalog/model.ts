@@ -6,15 +6,24 @@
 import { z } from 'zod';
 
 export const MATURITIES = ['experimental', 'validated', 'production'] as const;
-export const LIFECYCLES = ['draft', 'submitted', 'approved', 'deprecated', 'retired'] as const;
+export const LIFECYCLES = ['draft', 'submitted', 'approved', 'rejected', 'deprecated', 'retired'] as const;
 export const COMPLIANCE_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 export const BASE_RELATIONS = ['finetune', 'quantized', 'adapter', 'merge', 'distilled'] as const;
 export const QUANTIZATIONS = ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4'] as const;
 /** Thresholds offered as facet buckets: "fits in N GB of GPU memory", "context at least N tokens". */
 export const GPU_BUCKETS_GB = [8, 16, 24, 48, 80] as const;
 export const CONTEXT_BUCKETS = [4096, 8192, 32768, 131072] as const;
-/** Lifecycle states in which a version's content is frozen. */
+/** Published lifecycle states: visible to every reader, content frozen. */
 export const FROZEN_LIFECYCLES: readonly Lifecycle[] = ['approved', 'deprecated', 'retired'];
+/** States in which a version's content can no longer change (submitted for review, decided, published). */
+export const IMMUTABLE_LIFECYCLES: readonly Lifecycle[] = ['submitted', 'approved', 'rejected', 'deprecated', 'retired'];
+/** Lifecycle changes made by editing a version (the rest go through the submission workflow). */
+export const EDITABLE_TRANSITIONS: readonly (readonly [Lifecycle, Lifecycle])[] = [
+  ['approved', 'deprecated'],
+  ['deprecated', 'approved'],
+  ['approved', 'retired'],
+  ['deprecated', 'retired'],
+];
 
 export type Maturity = (typeof MATURITIES)[number];
 export type Lifecycle = (typeof LIFECYCLES)[number];

@@ -6,9 +6,11 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
-import { isReviewer, requireAdmin, requireReader, requireReviewer, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
+import { requireAdmin, requireReader, requireReviewer, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
 import {
+  EDITABLE_TRANSITIONS,
   FROZEN_LIFECYCLES,
+  IMMUTABLE_LIFECYCLES,
   type CatalogEntryT,
   type Lifecycle,
   type ModelFieldsT,
@@ -176,7 +178,9 @@ export function createCatalogService(deps: CatalogDeps) {
   async function createVersion(actor: Actor, slug: string, f: VersionFieldsT): Promise<VersionViewT> {
     assertVersionRules(f);
     // A new version starts as a draft; only the governed workflow moves it on.
-    if (f.lifecycle !== 'draft' && !isReviewer(actor) && actor.kind !== 'system') requireReviewer(actor, `create a version in lifecycle ${f.lifecycle}`);
+    if (f.lifecycle !== 'draft' && actor.kind !== 'system') {
+      throw new AppError('LIFECYCLE_TRANSITION', `a new version starts as a draft, not ${f.lifecycle}: submit it for review`, { lifecycle: f.lifecycle });
+    }
     await mapUnique(`version ${slug}@${f.version}`, () =>
       db.transaction(async (tx) => {
         const m = await modelForWrite(tx, actor, slug, 'add versions');
@@ -203,6 +207,10 @@ export function createCatalogService(deps: CatalogDeps) {
       const governed = GOVERNED_FIELDS.filter((k) => canonical(before[k]) !== canonical(next[k]));
       const content = (Object.keys(next) as (keyof VersionFieldsT)[]).filter((k) => k !== 'updatedAt' && !(GOVERNED_FIELDS as readonly string[]).includes(k) && canonical(before[k]) !== canonical(next[k]));
       if (governed.length) requireReviewer(actor, `change ${governed.join(', ')}`);
+      const move = [before.lifecycle, next.lifecycle] as const;
+      if (move[0] !== move[1] && actor.kind !== 'system' && !EDITABLE_TRANSITIONS.some(([a, b]) => a === move[0] && b === move[1])) {
+        throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} cannot go from ${move[0]} to ${move[1]} by editing; submissions are decided through the review workflow (submit, sign-off, approve)`, { from: move[0], to: move[1] });
+      }
       if (content.length || !governed.length) requireTeamRole(actor, m.ownerTeam, 'contributor', 'edit its versions');
       assertVersionRules(next);
       assertMutable(slug, before, next);
@@ -215,7 +223,7 @@ export function createCatalogService(deps: CatalogDeps) {
   }
 
   function assertMutable(slug: string, before: VersionFieldsT, next: VersionFieldsT) {
-    if (!FROZEN_LIFECYCLES.includes(before.lifecycle)) return;
+    if (!IMMUTABLE_LIFECYCLES.includes(before.lifecycle)) return;
     const changed = frozenChanges(before, next);
     if (changed.length) {
       throw new AppError(

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   FORBIDDEN: 'You are not allowed to do this; the message names the role or token scope needed. Every denial is audited.',
   CSRF: 'A request authenticated by the session cookie lacks the `x-csrf-token` header of that session.',
   RATE_LIMITED: 'Too many attempts (sign-in, token use) from this address; wait and retry (see Retry-After).',
+  SUBMISSION_INCOMPLETE: 'A draft lacks what a submission needs (card sections, an approved use case, files, a benchmark on a registered suite); details.missing lists it.',
+  POLICY_REFUSED: 'A deployment or evaluation that the version’s policy does not allow (experimental, use case, restriction, deprecation).',
   SEPARATION_OF_DUTIES: 'The same person cannot submit, sign off and approve one version.',
   LIFECYCLE_TRANSITION: 'The lifecycle state of the model version does not allow this change.',
   ADAPTER_UNAVAILABLE: 'A backing service (database, registry, engine) is not reachable.',

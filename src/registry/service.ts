@@ -5,6 +5,10 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Readable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import { link, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
 import { CATALOG_CHANNEL, resolveVersion } from '../catalog/index.js';
@@ -382,6 +386,27 @@ export function createRegistryService(deps: RegistryDeps) {
       .limit(limit);
   }
 
+  /**
+   * Runs `fn` on a scratch folder holding complete copies of a version's committed files (the
+   * filesystem store hard-links its blobs), for the security scan; the folder is removed after.
+   */
+  async function withVersionFolder<T>(versionId: number, fn: (dir: string, files: { path: string; digest: string; size: number }[]) => Promise<T>): Promise<T> {
+    const files = await db.select().from(versionFiles).where(eq(versionFiles.versionId, versionId));
+    const dir = path.join(deps.scratchDir, `scan-${randomUUID()}`);
+    try {
+      for (const f of files) {
+        const target = path.join(dir, f.path);
+        await mkdir(path.dirname(target), { recursive: true });
+        const local = store.localPath?.(f.digest as Digest);
+        const linked = local ? await link(local, target).then(() => true, () => false) : false;
+        if (!linked) await pipeline(await store.get(f.digest as Digest), createWriteStream(target));
+      }
+      return await fn(dir, files);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Bytes the catalog would hold without deduplication, and what it holds. */
   async function storageStats(actor: Actor): Promise<{ referencedBytes: number; storedBytes: number; savedBytes: number }> {
     const [row] = await queryRows<{ referenced: number; stored: number }>(
@@ -433,6 +458,7 @@ export function createRegistryService(deps: RegistryDeps) {
   }
 
   return {
+    withVersionFolder,
     startUpload,
     uploadStatus,
     appendChunk,

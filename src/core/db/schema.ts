@@ -135,7 +135,7 @@ export const modelVersions = pgTable(
     check('model_versions_maturity_check', sql`${t.maturity} IN ('experimental','validated','production')`),
     check(
       'model_versions_lifecycle_check',
-      sql`${t.lifecycle} IN ('draft','submitted','approved','deprecated','retired')`,
+      sql`${t.lifecycle} IN ('draft','submitted','approved','rejected','deprecated','retired')`,
     ),
     check(
       'model_versions_compliance_check',
@@ -387,4 +387,83 @@ export const auditHead = pgTable(
     hash: text('hash').notNull(),
   },
   (t) => [check('audit_head_single', sql`${t.id} = 1`)],
+);
+
+// ---- governance ----
+
+/**
+ * The review of a submitted version: one row per version once submitted. `stage` says what it
+ * waits for while the version's lifecycle is "submitted".
+ */
+export const submissions = pgTable(
+  'submissions',
+  {
+    versionId: integer('version_id')
+      .primaryKey()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    /** checks | awaiting_ack | awaiting_signoff | awaiting_approval | approved | rejected */
+    stage: text('stage').notNull(),
+    evaluationOnly: boolean('evaluation_only').notNull().default(false),
+    submittedBy: uuid('submitted_by').references(() => users.id),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull().defaultNow(),
+    scanVerdict: text('scan_verdict'),
+    ackBy: uuid('ack_by').references(() => users.id),
+    ackComment: text('ack_comment'),
+    signedOffBy: uuid('signed_off_by').references(() => users.id),
+    approvedBy: uuid('approved_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    rejectReason: text('reject_reason'),
+    slaOwner: text('sla_owner'),
+  },
+  (t) => [
+    index('submissions_stage_idx').on(t.stage),
+    check('submissions_stage_check', sql`${t.stage} IN ('checks','awaiting_ack','awaiting_signoff','awaiting_approval','approved','rejected')`),
+  ],
+);
+
+/** The security scan of each file of a submitted version (the scanner's findings, as data). */
+export const scanReports = pgTable(
+  'scan_reports',
+  {
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    digest: text('digest').notNull(),
+    format: text('format').notNull(),
+    verdict: text('verdict').notNull(),
+    findings: jsonb('findings').notNull(),
+    scannedAt: timestamp('scanned_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.versionId, t.path] }), check('scan_reports_verdict_check', sql`${t.verdict} IN ('pass','warn','block')`)],
+);
+
+/** Evaluation suites registered by admins: benchmark results on them count for submissions. */
+export const evaluationSuites = pgTable('evaluation_suites', {
+  name: text('name').primaryKey(),
+  description: text('description').notNull().default(''),
+  task: text('task').notNull(),
+  metrics: textArray('metrics'),
+  /** The platform can run it by itself (a benchmark job is queued on submission). */
+  automatic: boolean('automatic').notNull().default(false),
+  createdAt: createdAt(),
+});
+
+/** Deployments of versions (the deployment issue fills in engines and endpoints). */
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    team: text('team').notNull(),
+    useCase: text('use_case').notNull(),
+    /** evaluation | production */
+    environment: text('environment').notNull(),
+    state: text('state').notNull().default('running'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('deployments_version_idx').on(t.versionId), check('deployments_environment_check', sql`${t.environment} IN ('evaluation','production')`)],
 );
