@@ -16,6 +16,8 @@ export const router = createBrowserRouter([
         lazy: async () => ({ Component: (await import('./model/model-page')).ModelPage }),
         HydrateFallback: ModelPageSkeleton,
       },
+      { path: '/reviews', lazy: async () => ({ Component: (await import('./reviews/reviews-page')).ReviewsPage }) },
+      { path: '/admin', lazy: async () => ({ Component: (await import('./admin/admin-page')).AdminPage }) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,11 +1,14 @@
 /** The application frame: header with the product name, the API docs link and the user menu, routed content below. */
 import { Anchor, AppShell, Group, UnstyledButton } from '@mantine/core';
-import { IconApi, IconExternalLink } from '@tabler/icons-react';
-import { Link, Outlet, ScrollRestoration } from 'react-router-dom';
+import { IconApi, IconChecklist, IconExternalLink, IconSettings } from '@tabler/icons-react';
+import { Link, NavLink, Outlet, ScrollRestoration } from 'react-router-dom';
+import { useAuth } from '../auth/auth-context';
 import { UserMenu } from '../auth/user-menu';
 import { Brand } from './brand';
 
 export function AppLayout() {
+  const { me } = useAuth();
+  const staff = me.user.platformRole !== 'none';
   return (
     <AppShell header={{ height: 60 }} padding={0}>
       <AppShell.Header>
@@ -14,6 +17,20 @@ export function AppLayout() {
             <Brand />
           </UnstyledButton>
           <Group gap="lg" wrap="nowrap">
+            <Anchor component={NavLink} to="/reviews" size="sm" fw={500}>
+              <Group gap={6} wrap="nowrap">
+                <IconChecklist size={18} aria-hidden />
+                Reviews
+              </Group>
+            </Anchor>
+            {staff && (
+              <Anchor component={NavLink} to="/admin" size="sm" fw={500}>
+                <Group gap={6} wrap="nowrap">
+                  <IconSettings size={18} aria-hidden />
+                  Admin
+                </Group>
+              </Anchor>
+            )}
             <Anchor href="/docs" target="_blank" rel="noopener" size="sm" fw={500}>
               <Group gap={6} wrap="nowrap">
                 <IconApi size={18} aria-hidden />

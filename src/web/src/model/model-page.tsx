@@ -17,10 +17,11 @@ import { HardwareTab } from './hardware-tab';
 import { LineageTab } from './lineage-tab';
 import { ModelHeader } from './model-header';
 import { ModelPageSkeleton } from './model-page-skeleton';
+import { ReviewTab } from './review/review-tab';
 import { OverviewTab } from './overview-tab';
 import { VersionsTab } from './versions-tab';
 
-const TABS = ['overview', 'hardware', 'benchmarks', 'compatibility', 'files', 'lineage', 'versions'] as const;
+const TABS = ['overview', 'hardware', 'benchmarks', 'compatibility', 'files', 'lineage', 'versions', 'review'] as const;
 type Tab = (typeof TABS)[number];
 
 export function ModelPage() {
@@ -92,6 +93,7 @@ function ModelView({ model }: { model: ModelDetail }) {
                 <Tabs.Tab value="files">Files</Tabs.Tab>
                 <Tabs.Tab value="lineage">Lineage</Tabs.Tab>
                 <Tabs.Tab value="versions">Versions ({versions.length})</Tabs.Tab>
+                <Tabs.Tab value="review">Review</Tabs.Tab>
               </Tabs.List>
               <Tabs.Panel value="overview">
                 <OverviewTab model={model} version={selected} />
@@ -113,6 +115,9 @@ function ModelView({ model }: { model: ModelDetail }) {
               </Tabs.Panel>
               <Tabs.Panel value="versions">
                 <VersionsTab versions={versions} selected={selected.version} headVersion={headVersion} onSelect={selectVersion} />
+              </Tabs.Panel>
+              <Tabs.Panel value="review">
+                <ReviewTab key={selected.version} slug={model.slug} version={selected.version} ownerTeam={model.ownerTeam} lifecycle={selected.lifecycle} />
               </Tabs.Panel>
             </Tabs>
           </>

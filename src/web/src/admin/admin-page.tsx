@@ -1,0 +1,27 @@
+/** Route "/admin": the audit log (reviewers and admins) and the background jobs (admins). */
+import { Container, Stack, Title } from '@mantine/core';
+import { useEffect } from 'react';
+import { useAuth } from '../auth/auth-context';
+import { NotFoundPage } from '../components/not-found-page';
+import { AuditPanel } from './audit-panel';
+import { JobsPanel } from './jobs-panel';
+
+export function AdminPage() {
+  const { me } = useAuth();
+  const role = me.user.platformRole;
+  useEffect(() => {
+    document.title = 'Admin · Model Garden';
+  }, []);
+  if (role === 'none') return <NotFoundPage title="Not available" description="The admin pages are for platform reviewers and administrators." />;
+  return (
+    <Container size={1280} px="lg" py="lg">
+      <Stack gap="lg">
+        <Title order={1} size="h2">
+          Admin
+        </Title>
+        <AuditPanel />
+        {role === 'admin' && <JobsPanel />}
+      </Stack>
+    </Container>
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * End to end: the review workflow in the browser. A contributor submits a complete draft from the
+ * version's Review tab, the real scan job moves it to sign-off, the team lead finds it on the
+ * Reviews page and signs off, a platform reviewer approves, and the history tells who did what.
+ * The app serves the built web UI on a real port over PGlite with the job workers running;
+ * headless Chromium drives it. Screenshots land in test-results/ for a human look.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import type { Services } from '../../src/api/services.js';
+import { ModelFields, VersionFields } from '../../src/catalog/index.js';
+import { createLogger } from '../../src/core/logger.js';
+import { ROOT } from '../../src/core/paths.js';
+import { registerSuite } from '../../src/governance/index.js';
+import { systemActor } from '../../src/identity/index.js';
+import { createTestServices } from '../harness.js';
+import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
+import { accountMenu, ADMIN, createAdmin, signIn, type Credentials } from './sign-in.js';
+
+const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-review');
+const SLUG = 'contract-summarizer';
+const VERSION = '1.0.0';
+const TEAM = 'alpha';
+const SEED = systemActor('e2e');
+const PASSWORD = 'correct horse battery staple';
+const SUBMITTER: Credentials = { username: 'sam', password: PASSWORD, name: 'Sam Submitter' };
+const LEAD: Credentials = { username: 'lee', password: PASSWORD, name: 'Lee Lead' };
+const REVIEWER: Credentials = { username: 'rita', password: PASSWORD, name: 'Rita Reviewer' };
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** A valid safetensors file: 8-byte little-endian header length, JSON header, two F32 zeros. */
+function safetensors(): Buffer {
+  const header = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }).padEnd(64, ' '));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([len, header, Buffer.alloc(8)]);
+}
+
+describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewing a version)', () => {
+  let services: Services;
+  let cleanup: () => Promise<void> = async () => undefined;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let base = '';
+  const pageErrors: string[] = [];
+  const reviewUrl = () => `${base}/models/${SLUG}?version=${VERSION}&tab=review`;
+  const stageBadge = () => page.getByTestId('review-stage');
+
+  async function signOut(who: Credentials) {
+    await accountMenu(page, who).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  }
+
+  beforeAll(async () => {
+    ensureWebBuilt(WEB_DIST);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const t = await createTestServices('pglite', { jobs: { pollSeconds: 0.5, maintenanceSeconds: 5 } });
+    services = t.services;
+    cleanup = t.cleanup;
+    const id = services.identity;
+    for (const [who, role] of [
+      [SUBMITTER, 'contributor'],
+      [LEAD, 'team_lead'],
+    ] as const) {
+      await id.createUser({ ...who, email: `${who.username}@example.test`, platformRole: 'none' });
+      await id.addMembership(TEAM, who.username, role);
+    }
+    await id.createUser({ ...REVIEWER, email: `${REVIEWER.username}@example.test`, platformRole: 'reviewer' });
+    await createAdmin(services);
+    await registerSuite(services.database.db, SEED, { name: 'legal-qa', task: 'question-answering', metrics: ['accuracy'] });
+    await services.catalog.createModel(SEED, ModelFields.parse({ slug: SLUG, name: 'Contract Summarizer', ownerTeam: TEAM, description: 'Summarizes contracts', tasks: ['summarization'] }));
+    await services.catalog.createVersion(
+      SEED,
+      SLUG,
+      VersionFields.parse({
+        version: VERSION,
+        card: { intendedUse: 'Summarize contracts for the legal team.', limitations: 'English only.', trainingData: 'Public court filings.' },
+        approvedUseCases: ['contract summarization'],
+        benchmarks: [{ suite: 'legal-qa', metric: 'accuracy', value: 0.81 }],
+      }),
+    );
+    await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.9.0' })); // an empty draft
+    const body = safetensors();
+    const upload = await services.registry.startUpload(SEED, SLUG, VERSION, { path: 'model.safetensors', digest: sha256(body), size: body.length });
+    await services.registry.appendChunk(SEED, upload.id, 0, Readable.from([body]));
+    await services.registry.commitFiles(SEED, SLUG, VERSION);
+    app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
+    await services.jobs.start({ workers: true });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    base = address.replace('0.0.0.0', '127.0.0.1');
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await page?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await cleanup().catch(() => undefined);
+  });
+
+  it('the contributor is told what an incomplete draft lacks', async () => {
+    await signIn(page, `${base}/models/${SLUG}?version=0.9.0&tab=review`, SUBMITTER);
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'This draft is not ready yet' });
+    await alert.getByRole('listitem').filter({ hasText: 'card.intendedUse' }).waitFor();
+    expect(await alert.getByRole('listitem').count()).toBe(6);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-incomplete.png'), fullPage: true });
+  }, 60_000);
+
+  it('the contributor submits the draft and the scan moves it to sign-off', async () => {
+    await page.goto(reviewUrl());
+    await page.getByRole('heading', { name: 'Submit for review' }).waitFor();
+    await page.getByRole('checkbox', { name: /Evaluation only/ }).check();
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    await stageBadge().waitFor();
+    // The panel polls while the scan job runs.
+    await expect.poll(async () => stageBadge().textContent(), { timeout: 30_000, interval: 500 }).toBe('Awaiting sign-off');
+    await page.locator('[data-scan-file="model.safetensors"]').getByText('pass').waitFor();
+    expect(await page.getByRole('button', { name: 'Sign off', exact: true }).count()).toBe(0); // not by the submitter
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-submitted.png'), fullPage: true });
+    await signOut(SUBMITTER);
+  }, 60_000);
+
+  it('the team lead finds it on the Reviews page and signs off', async () => {
+    await signIn(page, `${base}/reviews`, LEAD);
+    const waiting = page.getByRole('table', { name: 'Waiting for you' });
+    await waiting.getByRole('link', { name: `${SLUG} ${VERSION}` }).waitFor();
+    await expect.poll(async () => waiting.getByText('Awaiting sign-off').count()).toBe(1);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-reviews-page.png'), fullPage: true });
+    await waiting.getByRole('link', { name: `${SLUG} ${VERSION}` }).click();
+    await page.getByRole('button', { name: 'Sign off', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: /Comment/ }).fill('Checked the card and the benchmark.');
+    await dialog.getByRole('button', { name: 'Sign off', exact: true }).click();
+    await expect.poll(async () => stageBadge().textContent()).toBe('Awaiting approval');
+    await signOut(LEAD);
+  }, 60_000);
+
+  it('the reviewer approves, and the history lists every step', async () => {
+    await signIn(page, reviewUrl(), REVIEWER);
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect.poll(async () => stageBadge().textContent()).toBe('Approved');
+    const history = page.getByTestId('review-history');
+    for (const step of ['Submitted for review', 'Signed off', 'Approved']) await history.getByText(step, { exact: true }).waitFor();
+    await history.getByText('“Checked the card and the benchmark.”').waitFor();
+    // Who did each step (the audit log names users by username).
+    const text = (await history.textContent()) ?? '';
+    for (const who of [SUBMITTER, LEAD, REVIEWER]) expect(text).toContain(who.username);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-approved.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('the reviewer reads and verifies the audit log on the Admin page', async () => {
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const table = page.getByRole('table', { name: 'Audit events' });
+    await table.getByText('Approved', { exact: true }).waitFor();
+    await page.getByRole('textbox', { name: 'Action' }).fill('submission.sign_off');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(async () => table.getByRole('row').count()).toBe(2); // the header and the sign-off
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByText('The chain is intact').waitFor();
+    expect(await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href')).toBe('/api/v1/audit/export?action=submission.sign_off');
+    expect(await page.getByRole('heading', { name: 'Background jobs' }).count()).toBe(0); // admins only
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-admin-audit.png'), fullPage: true });
+    await signOut(REVIEWER);
+  }, 60_000);
+
+  it('an admin sees the scan job among the background jobs', async () => {
+    await signIn(page, `${base}/admin`, ADMIN);
+    const jobs = page.getByRole('table', { name: 'Background jobs' });
+    await jobs.getByText('scan-version').first().waitFor();
+    await page.getByRole('combobox', { name: 'State' }).click();
+    await page.getByRole('option', { name: 'completed' }).click();
+    await jobs.getByText('completed').first().waitFor();
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-admin-jobs.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
