@@ -171,7 +171,7 @@ export function createIdentityService(deps: IdentityDeps) {
     const csrfToken = randomSecret(24);
     const at = now();
     const expiresAt = new Date(at.getTime() + sessionMs);
-    const actor = await db.transaction(async (tx): Promise<UserActor | null> => {
+    const signIn = () => db.transaction(async (tx): Promise<UserActor | null> => {
       const [found] = await tx.select().from(users).where(eq(users.oidcKey, who.key));
       if (found?.disabled) return null;
       const profile = { ...(who.name ? { name: who.name } : {}), ...(who.email ? { email: who.email } : {}), platformRole: who.platformRole, lastLoginAt: at };
@@ -202,6 +202,13 @@ export function createIdentityService(deps: IdentityDeps) {
         details: { method, ip: meta.ip, groups: [...who.groups], platformRole: who.platformRole, teams: Object.fromEntries(who.teams), ...(localKept.length ? { localKept } : {}) },
       });
       return a;
+    });
+    // Two first sign-ins of one person at the same moment: the loser's insert of the same
+    // identity (or username) fails on the unique index; once more, it finds the user and updates.
+    const actor = await signIn().catch((err: unknown) => {
+      const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+      if (code === '23505') return signIn();
+      throw err;
     });
     if (!actor) throw new AppError('UNAUTHENTICATED', 'this account is disabled', { reason: 'disabled' });
     return { secret, me: meOf(actor, csrfToken), expiresAt };
