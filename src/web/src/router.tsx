@@ -18,6 +18,7 @@ export const router = createBrowserRouter([
       },
       { path: '/reviews', lazy: async () => ({ Component: (await import('./reviews/reviews-page')).ReviewsPage }) },
       { path: '/admin', lazy: async () => ({ Component: (await import('./admin/admin-page')).AdminPage }) },
+      { path: '/tokens', lazy: async () => ({ Component: (await import('./tokens/tokens-page')).TokensPage }) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -1,10 +1,12 @@
 /** Shown instead of the app while nobody is signed in: the product name and a card to sign in. */
 import { Alert, Card, Center, Stack, Text, Title } from '@mantine/core';
-import { IconClockHour4 } from '@tabler/icons-react';
-import { useEffect } from 'react';
+import { IconAlertTriangle, IconClockHour4 } from '@tabler/icons-react';
+import { useEffect, useState } from 'react';
 import type { Me } from '../api/types';
 import { Brand } from '../components/brand';
+import { router } from '../router';
 import { LoginMethods } from './login-methods';
+import { signinErrorMessage, SIGNIN_ERROR_PARAM, withoutSigninError } from './signin-error';
 
 export interface LoginPageProps {
   /** The session ended on its own: say so, since the user did not ask to sign out. */
@@ -13,6 +15,11 @@ export interface LoginPageProps {
 }
 
 export function LoginPage({ expired, onSignedIn }: LoginPageProps) {
+  // Read once: the parameter leaves the address bar (and the router's location) right away.
+  const [signinError] = useState(() => signinErrorMessage(window.location.search));
+  useEffect(() => {
+    if (new URLSearchParams(window.location.search).has(SIGNIN_ERROR_PARAM)) void router.navigate(withoutSigninError(window.location), { replace: true });
+  }, []);
   useEffect(() => {
     const before = document.title;
     document.title = 'Sign in · Model Garden';
@@ -37,6 +44,11 @@ export function LoginPage({ expired, onSignedIn }: LoginPageProps) {
                 Find, evaluate and deploy the models your organisation has approved.
               </Text>
             </div>
+            {signinError && (
+              <Alert color="red" variant="light" icon={<IconAlertTriangle aria-hidden />} title="Single sign-on failed" role="alert" data-testid="signin-error">
+                {signinError}
+              </Alert>
+            )}
             {expired && (
               <Alert color="blue" variant="light" icon={<IconClockHour4 aria-hidden />} data-testid="session-ended">
                 Your session has ended. Sign in again to carry on where you were.

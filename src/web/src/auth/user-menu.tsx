@@ -1,7 +1,8 @@
-/** The header's account menu: who is signed in, their roles and teams, and "Sign out". */
+/** The header's account menu: who is signed in, their roles and teams, "API tokens" and "Sign out". */
 import { Avatar, Group, Menu, Text, UnstyledButton } from '@mantine/core';
-import { IconChevronDown, IconLogout } from '@tabler/icons-react';
+import { IconChevronDown, IconKey, IconLogout } from '@tabler/icons-react';
 import { useState } from 'react';
+import { Link } from 'react-router-dom';
 import { useAuth } from './auth-context';
 import { UserSummary } from './user-summary';
 
@@ -37,6 +38,10 @@ export function UserMenu() {
       </Menu.Target>
       <Menu.Dropdown>
         <UserSummary me={me} />
+        <Menu.Divider />
+        <Menu.Item component={Link} to="/tokens" leftSection={<IconKey size={16} aria-hidden />}>
+          API tokens
+        </Menu.Item>
         <Menu.Divider />
         {error && (
           <Text size="xs" c="red" px="sm" py={4} role="alert">
