@@ -89,7 +89,6 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
   app.decorateRequest('sessionSecret', null);
 
   app.addHook('onRequest', async (req, reply) => {
-    req.actor = ANONYMOUS;
     const ip = req.ip;
     const auth = req.headers.authorization;
     if (auth !== undefined) {

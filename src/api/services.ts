@@ -14,8 +14,8 @@ import { createIdentityService, createOidcSignIn, type IdentityService, type Oid
 import type { OidcConfig } from '../core/config.js';
 import { createAuditService, type AuditService } from '../audit/index.js';
 import { createJobQueue, type JobQueue, type QueueOptions } from '../jobs/queue.js';
-import { createWorkflowService, registerScanJob, type WorkflowService } from '../governance/index.js';
-import { refreshModel } from '../catalog/index.js';
+import { createSuiteService, createUseCheck, createWorkflowService, registerScanJob, type SuiteService, type UseCheck, type WorkflowService } from '../governance/index.js';
+import { createJobAdmin, type JobAdmin } from '../jobs/admin.js';
 import { createLogger, type Logger } from '../core/logger.js';
 
 export interface Services {
@@ -31,6 +31,11 @@ export interface Services {
   jobs: JobQueue;
   /** The submission workflow: submit, scan, sign-off, approval. */
   workflow: WorkflowService;
+  suites: SuiteService;
+  /** The use policy on a version (deployments and evaluation endpoints call it first). */
+  useCheck: UseCheck;
+  /** The job queue for admins. */
+  jobAdmin: JobAdmin;
   metrics: Metrics;
   /** Serialized answers of catalog reads, dropped on every catalog change. */
   readCache: ReadCache;
@@ -73,12 +78,16 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     reaped: await registry.reapExpiredUploads(),
     collected: await registry.collectGarbage(),
   }));
-  const workflow = createWorkflowService({ db: database.db, jobs, refreshModel });
+  const workflow = createWorkflowService({ db: database.db, jobs });
   registerScanJob(jobs, registry, workflow);
+  const catalog = createCatalogService({ db: database.db, publicCatalog });
   return {
     workflow,
+    suites: createSuiteService({ db: database.db }),
+    useCheck: createUseCheck({ db: database.db, catalog }),
+    jobAdmin: createJobAdmin({ db: database.db, jobs }),
     database,
-    catalog: createCatalogService({ db: database.db, publicCatalog }),
+    catalog,
     search: createSearchService({ db: database.db, publicCatalog }),
     registry,
     identity,

@@ -14,7 +14,7 @@ export const QUANTIZATIONS = ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4'] as 
 export const GPU_BUCKETS_GB = [8, 16, 24, 48, 80] as const;
 export const CONTEXT_BUCKETS = [4096, 8192, 32768, 131072] as const;
 /** Published lifecycle states: visible to every reader, content frozen. */
-export const FROZEN_LIFECYCLES: readonly Lifecycle[] = ['approved', 'deprecated', 'retired'];
+export const PUBLISHED_LIFECYCLES: readonly Lifecycle[] = ['approved', 'deprecated', 'retired'];
 /** States in which a version's content can no longer change (submitted for review, decided, published). */
 export const IMMUTABLE_LIFECYCLES: readonly Lifecycle[] = ['submitted', 'approved', 'rejected', 'deprecated', 'retired'];
 /** Lifecycle changes made by editing a version (the rest go through the submission workflow). */

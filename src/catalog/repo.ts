@@ -162,6 +162,16 @@ export async function findVersion(q: Q, modelId: number, version: string): Promi
   return row;
 }
 
+/** Whether a model has a version in one of `lifecycles` (one indexed lookup, no version loading). */
+export async function hasVersionIn(q: Q, modelId: number, lifecycles: readonly string[]): Promise<boolean> {
+  const [row] = await q
+    .select({ id: modelVersions.id })
+    .from(modelVersions)
+    .where(and(eq(modelVersions.modelId, modelId), inArray(modelVersions.lifecycle, [...lifecycles])))
+    .limit(1);
+  return row !== undefined;
+}
+
 /** The highest version of a model by semver precedence, if it has any. */
 export async function newestVersion(q: Q, modelId: number): Promise<string | undefined> {
   const [row] = await q

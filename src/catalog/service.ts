@@ -9,7 +9,7 @@ import { appendAudit } from '../audit/index.js';
 import { requireAdmin, requireReader, requireReviewer, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
 import {
   EDITABLE_TRANSITIONS,
-  FROZEN_LIFECYCLES,
+  PUBLISHED_LIFECYCLES,
   IMMUTABLE_LIFECYCLES,
   type CatalogEntryT,
   type Lifecycle,
@@ -20,7 +20,8 @@ import {
 } from './model.js';
 import { bundleToFields, canonical, modelRowToFields, toVersionView } from './mapping.js';
 import * as repo from './repo.js';
-import { selectSummaries, visibleSql } from './summary.js';
+import { selectSummaries } from './summary.js';
+import { seesVersion, visibleSql } from './visibility.js';
 import { compareVersions } from './semver.js';
 import type { ModelDetailT, VersionViewT } from './views.js';
 
@@ -76,17 +77,13 @@ export function createCatalogService(deps: CatalogDeps) {
     return m;
   }
 
-  async function reader(actor: Actor): Promise<void> {
-    requireReader(actor, actor.kind === 'anonymous' && (await publicCatalog()));
-  }
-
   /** Versions the actor may see: published ones, or all of them for the owner team and reviewers. */
   function visibleBundles(actor: Actor, ownerTeam: string, bundles: repo.VersionBundle[]): repo.VersionBundle[] {
-    return seesUnpublished(actor, ownerTeam) ? bundles : bundles.filter((b) => FROZEN_LIFECYCLES.includes(b.row.lifecycle as Lifecycle));
+    return bundles.filter((b) => seesVersion(actor, ownerTeam, b.row.lifecycle));
   }
 
   async function getModel(actor: Actor, slug: string): Promise<ModelDetailT> {
-    await reader(actor);
+    await requireReader(actor, publicCatalog);
     const [summary] = await selectSummaries(db, sql`m.slug = ${slug} AND ${visibleSql(actor)}`);
     if (!summary) throw notFound(`model ${slug}`, { slug });
     const model = await requireModel(db, slug);
@@ -125,13 +122,9 @@ export function createCatalogService(deps: CatalogDeps) {
   /** The model, for a writer: invisible models are NOT_FOUND; visible ones need `role` in the owner team (none: the caller checks). */
   async function modelForWrite(tx: repo.Q, actor: Actor, slug: string, what: string | null) {
     const m = await repo.findModel(tx, slug);
-    if (!m || !(seesUnpublished(actor, m.ownerTeam) || (await hasPublished(tx, m.id)))) throw notFound(`model ${slug}`, { slug });
+    if (!m || !(seesUnpublished(actor, m.ownerTeam) || (await repo.hasVersionIn(tx, m.id, PUBLISHED_LIFECYCLES)))) throw notFound(`model ${slug}`, { slug });
     if (what) requireTeamRole(actor, m.ownerTeam, 'contributor', what);
     return m;
-  }
-
-  async function hasPublished(tx: repo.Q, modelId: number): Promise<boolean> {
-    return (await repo.loadVersions(tx, modelId)).some((b) => FROZEN_LIFECYCLES.includes(b.row.lifecycle as Lifecycle));
   }
 
   async function createModel(actor: Actor, f: ModelFieldsT): Promise<ModelDetailT> {
@@ -160,7 +153,7 @@ export function createCatalogService(deps: CatalogDeps) {
   }
 
   async function listVersions(actor: Actor, slug: string): Promise<VersionViewT[]> {
-    await reader(actor);
+    await requireReader(actor, publicCatalog);
     const m = await requireModel(db, slug);
     const visible = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(db, m.id));
     if (!visible.length && !seesUnpublished(actor, m.ownerTeam)) throw notFound(`model ${slug}`, { slug });
@@ -168,7 +161,7 @@ export function createCatalogService(deps: CatalogDeps) {
   }
 
   async function getVersion(actor: Actor, slug: string, version: string): Promise<VersionViewT> {
-    await reader(actor);
+    await requireReader(actor, publicCatalog);
     const m = await requireModel(db, slug);
     const [b] = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(db, m.id, version));
     if (!b) throw notFound(`version ${slug}@${version}`, { slug, version });
@@ -293,7 +286,7 @@ export function createCatalogService(deps: CatalogDeps) {
       await modelForWrite(db, actor, slug, 'edit its versions');
     },
     listTeams: async (actor: Actor) => {
-      await reader(actor);
+      await requireReader(actor, publicCatalog);
       return repo.listTeams(db);
     },
   };

@@ -4,8 +4,6 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../core/db/index.js';
-import { isAdmin, isReviewer, type Actor } from '../identity/index.js';
-import { FROZEN_LIFECYCLES } from './model.js';
 import type { Q } from './repo.js';
 import type { ModelSummaryT } from './views.js';
 
@@ -114,15 +112,4 @@ export function toSummary(r: SummaryRow): ModelSummaryT {
 export async function selectSummaries(q: Q, where: SQL): Promise<ModelSummaryT[]> {
   const rows = await queryRows<SummaryRow>(q, sql`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${where}`);
   return rows.map(toSummary);
-}
-
-/**
- * The models whose head version `a` may see (aliases t, v as in SUMMARY_FROM): published ones
- * (approved, deprecated, retired), and every model of the actor's teams. Reviewers and admins see all.
- */
-export function visibleSql(a: Actor): SQL {
-  if (isAdmin(a) || isReviewer(a)) return sql`TRUE`;
-  const published = sql`v.lifecycle IN (${sql.join(FROZEN_LIFECYCLES.map((l) => sql`${l}`), sql`, `)})`;
-  if (a.kind !== 'user' || a.teams.size === 0) return published;
-  return sql`(${published} OR t.slug IN (${sql.join([...a.teams.keys()].map((t) => sql`${t}`), sql`, `)}))`;
 }

@@ -12,8 +12,9 @@ import { queryRows, type Db, type Tx } from '../core/db/index.js';
 import { benchmarkResults, evaluationSuites, modelVersions, models, scanReports, submissions, teams, versionFiles } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
-import { hasTeamRole, isReviewer, requireAdmin, requireReviewer, requireTeamRole, requireUser, seesUnpublished, type Actor } from '../identity/index.js';
+import { hasTeamRole, isReviewer, requireReviewer, requireTeamRole, requireUser, seesUnpublished, type Actor } from '../identity/index.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { refreshModel, seesVersion } from '../catalog/index.js';
 
 export const SCAN_QUEUE = 'scan-version';
 
@@ -39,8 +40,6 @@ export interface SubmissionView {
 export interface WorkflowDeps {
   db: Db;
   jobs: JobQueue;
-  /** The catalog's refresh of a model's head version and search document. */
-  refreshModel: (tx: Tx, modelId: number) => Promise<void>;
 }
 
 interface Locked {
@@ -53,7 +52,7 @@ interface Locked {
 }
 
 export function createWorkflowService(deps: WorkflowDeps) {
-  const { db, jobs, refreshModel } = deps;
+  const { db, jobs } = deps;
 
   /** The version row locked for this transaction (FOR UPDATE), or NOT_FOUND when the actor may not see it. */
   async function lock(tx: Tx, actor: Actor, slug: string, version: string): Promise<Locked> {
@@ -62,7 +61,7 @@ export function createWorkflowService(deps: WorkflowDeps) {
       sql`SELECT v.id, v.lifecycle, t.slug AS team FROM model_versions v JOIN models m ON m.id = v.model_id JOIN teams t ON t.id = m.owner_team_id
            WHERE m.slug = ${slug} AND v.version = ${version} FOR UPDATE OF v`,
     );
-    if (!row || !(seesUnpublished(actor, row.team) || ['approved', 'deprecated', 'retired'].includes(row.lifecycle))) throw notFound(`version ${slug}@${version}`, { slug, version });
+    if (!row || !seesVersion(actor, row.team, row.lifecycle)) throw notFound(`version ${slug}@${version}`, { slug, version });
     const [sub] = await tx.select().from(submissions).where(eq(submissions.versionId, row.id));
     return { versionId: row.id, lifecycle: row.lifecycle, ownerTeam: row.team, slug, version, sub };
   }
@@ -332,16 +331,3 @@ export function createWorkflowService(deps: WorkflowDeps) {
 }
 
 export type WorkflowService = ReturnType<typeof createWorkflowService>;
-
-/** Suites for admins: benchmark results on registered suites count for submissions. */
-export async function registerSuite(db: Db, actor: Actor, s: { name: string; task: string; description?: string; metrics: string[]; automatic?: boolean }): Promise<void> {
-  requireAdmin(actor, 'register evaluation suites');
-  await db.transaction(async (tx) => {
-    await tx
-      .insert(evaluationSuites)
-      .values({ name: s.name, task: s.task, description: s.description ?? '', metrics: s.metrics, automatic: s.automatic ?? false })
-      .onConflictDoUpdate({ target: evaluationSuites.name, set: { task: s.task, description: s.description ?? '', metrics: s.metrics, automatic: s.automatic ?? false } });
-    await appendAudit(tx, actor, { action: 'suite.register', targetType: 'suite', targetId: s.name, details: { task: s.task, metrics: s.metrics } });
-  });
-}
-

@@ -23,9 +23,9 @@ export function requireScope(a: Actor, scope: Scope): void {
   if (a.kind === 'user' && !a.scopes.has(scope)) throw forbid(`this token lacks the ${scope} scope`, { need: `scope ${scope}` });
 }
 
-/** Reading the catalog: any signed-in user with the read scope, or anyone when the admin made it public. */
-export function requireReader(a: Actor, publicCatalog: boolean): void {
-  if (a.kind === 'anonymous' && publicCatalog) return;
+/** Reading the catalog: any signed-in user with the read scope, or anyone when an admin made it public. */
+export async function requireReader(a: Actor, publicCatalog: () => Promise<boolean>): Promise<void> {
+  if (a.kind === 'anonymous' && (await publicCatalog())) return;
   requireScope(a, 'read');
 }
 

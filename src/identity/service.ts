@@ -244,7 +244,8 @@ export function createIdentityService(deps: IdentityDeps) {
       db,
       sql`SELECT t.slug, t.name, m.role FROM memberships m JOIN teams t ON t.id = m.team_id WHERE m.user_id = ${a.id} ORDER BY t.slug`,
     );
-    return { ...meOf(a, csrfToken), user: { ...meOf(a, csrfToken).user, email: u?.email ?? null }, teams: rows };
+    const view = meOf(a, csrfToken);
+    return { ...view, user: { ...view.user, email: u?.email ?? null }, teams: rows };
   }
 
   // ---- administration ----

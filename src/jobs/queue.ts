@@ -140,11 +140,12 @@ export function createJobQueue(database: Database, logger: Logger, opts: QueueOp
   }
 
   /** Jobs for the admin page, newest first. */
-  async function list(f: { state?: JobState | undefined; name?: string | undefined; limit?: number | undefined } = {}): Promise<JobView[]> {
+  async function list(f: { state?: JobState | undefined; name?: string | undefined; id?: string | undefined; limit?: number | undefined } = {}): Promise<JobView[]> {
     const where: string[] = [];
     const values: unknown[] = [];
     if (f.state) where.push(`state = $${values.push(f.state)}`);
     if (f.name) where.push(`name = $${values.push(f.name)}`);
+    if (f.id) where.push(`id = $${values.push(f.id)}::uuid`);
     values.push(Math.min(f.limit ?? 100, 500));
     const { rows } = await database.executeSql(
       `SELECT id, name, state, data, output, retry_count, retry_limit, created_on, started_on, completed_on, start_after
@@ -169,7 +170,7 @@ export function createJobQueue(database: Database, logger: Logger, opts: QueueOp
   }
 
   async function get(name: string, id: string): Promise<JobView | null> {
-    return (await list({ name, limit: 500 })).find((j) => j.id === id) ?? null;
+    return (await list({ name, id, limit: 1 }))[0] ?? null;
   }
 
   /** Runs a failed job again. */

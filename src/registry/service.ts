@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
-import { CATALOG_CHANNEL, resolveVersion } from '../catalog/index.js';
+import { CATALOG_CHANNEL, resolveVersion, seesVersion } from '../catalog/index.js';
 import { appendAudit } from '../audit/index.js';
 import { actorRef, requireScope, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
 import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
@@ -22,7 +22,6 @@ import { extractFromFile, extractFromFolder, type Extraction } from './extract/e
 import { materializeVersion } from './materialize.js';
 
 const { blobs, versionFiles, uploads, downloads, models, modelVersions, teams } = schema;
-const PUBLISHED = new Set(['approved', 'deprecated', 'retired']);
 
 /** Advisory lock key shared by uploads (shared mode) and blob garbage collection (exclusive). */
 const GC_LOCK = 7_470_000_001;
@@ -75,7 +74,7 @@ export function createRegistryService(deps: RegistryDeps) {
   async function visibleVersion(actor: Actor, slug: string, version: string) {
     requireScope(actor, 'read');
     const v = await resolveVersion(db, slug, version);
-    if (!v || !(PUBLISHED.has(v.lifecycle) || seesUnpublished(actor, v.ownerTeam))) throw notFound(`version ${slug}@${version}`, { slug, version });
+    if (!v || !seesVersion(actor, v.ownerTeam, v.lifecycle)) throw notFound(`version ${slug}@${version}`, { slug, version });
     return v;
   }
 

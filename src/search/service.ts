@@ -40,7 +40,7 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
 
   /** Searches the models the actor may see (published ones, and its teams' drafts). */
   async function search(actor: Actor, p: SearchQueryT, opts: { facets: boolean }): Promise<SearchResult> {
-    requireReader(actor, actor.kind === 'anonymous' && (await publicCatalog()));
+    await requireReader(actor, publicCatalog);
     const visible = visibleSql(actor);
     const filters = filtersOf(p);
     await validateFacetValues(db, filters);

@@ -1,16 +1,14 @@
 /** The submission workflow, review queues, evaluation suites and the use policy check. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { appendAudit } from '../../audit/index.js';
 import { SemVer, Slug } from '../../catalog/index.js';
-import { AppError } from '../../core/errors.js';
-import { checkUse, registerSuite, type SubmissionView } from '../../governance/index.js';
-import { requireScope, type Actor } from '../../identity/index.js';
+import type { SubmissionView } from '../../governance/index.js';
+import type { Actor } from '../../identity/index.js';
 
-interface StepRequest {
+interface StepRequest<B> {
   actor: Actor;
   params: { slug: string; version: string };
-  body: unknown;
+  body: B;
 }
 
 const VersionParams = z.object({ slug: Slug, version: SemVer }).strict();
@@ -33,27 +31,27 @@ const Submission = z.object({
 const Comment = z.object({ comment: z.string().max(4000).optional() }).strict();
 
 export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { workflow, catalog, audit, database } = app.services;
+  const { workflow, catalog, audit, suites, useCheck } = app.services;
   const base = '/models/:slug/versions/:version';
   /** One workflow step: POST …/versions/:version/<path>, answered with the submission's new state. */
-  const step = (path: string, summary: string, body: z.ZodType, run: (req: StepRequest) => Promise<SubmissionView>) =>
+  const step = <B extends z.ZodType>(path: string, summary: string, body: B, run: (req: StepRequest<z.infer<B>>) => Promise<SubmissionView>) =>
     app.post(`${base}/${path}`, { schema: { tags: ['governance'], summary, params: VersionParams, body, response: { 200: Submission } } }, async (req) =>
-      run({ actor: req.actor, params: req.params, body: req.body }),
+      run({ actor: req.actor, params: req.params, body: req.body as z.infer<B> }),
     );
 
   step('submit', 'Submit a draft for review (card complete, files committed, a benchmark on a registered suite); queues the security scan', z.object({ evaluationOnly: z.boolean().optional() }).strict(), (req) =>
-    workflow.submit(req.actor, req.params.slug, req.params.version, { evaluationOnly: (req.body as { evaluationOnly?: boolean }).evaluationOnly ?? false }),
+    workflow.submit(req.actor, req.params.slug, req.params.version, { evaluationOnly: req.body.evaluationOnly ?? false }),
   );
   step('acknowledge', 'Accept the scan’s warnings with a comment (platform reviewers)', z.object({ comment: z.string().min(1).max(4000) }).strict(), (req) =>
-    workflow.acknowledge(req.actor, req.params.slug, req.params.version, (req.body as { comment: string }).comment),
+    workflow.acknowledge(req.actor, req.params.slug, req.params.version, req.body.comment),
   );
-  step('sign-off', 'Team-lead sign-off (not by the submitter)', Comment, (req) => workflow.signOff(req.actor, req.params.slug, req.params.version, (req.body as { comment?: string }).comment));
-  step('approve', 'Platform approval (neither the submitter nor the signer)', Comment, (req) => workflow.approve(req.actor, req.params.slug, req.params.version, (req.body as { comment?: string }).comment));
+  step('sign-off', 'Team-lead sign-off (not by the submitter)', Comment, (req) => workflow.signOff(req.actor, req.params.slug, req.params.version, req.body.comment));
+  step('approve', 'Platform approval (neither the submitter nor the signer)', Comment, (req) => workflow.approve(req.actor, req.params.slug, req.params.version, req.body.comment));
   step('reject', 'Reject with a reason (platform reviewers; the team lead at sign-off)', z.object({ reason: z.string().min(1).max(4000) }).strict(), (req) =>
-    workflow.reject(req.actor, req.params.slug, req.params.version, (req.body as { reason: string }).reason),
+    workflow.reject(req.actor, req.params.slug, req.params.version, req.body.reason),
   );
   step('promote', 'Promote a validated version to production (named SLA owner, a production deployment)', z.object({ slaOwner: z.string().min(1).max(200) }).strict(), (req) =>
-    workflow.promote(req.actor, req.params.slug, req.params.version, (req.body as { slaOwner: string }).slaOwner),
+    workflow.promote(req.actor, req.params.slug, req.params.version, req.body.slaOwner),
   );
 
   app.get(`${base}/submission`, { schema: { tags: ['governance'], summary: 'Where the review of this version stands', params: VersionParams, response: { 200: Submission } } }, async (req) =>
@@ -81,24 +79,10 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
         body: z.object({ purpose: z.enum(['evaluation', 'deployment']), useCase: z.string().max(500).optional(), description: z.string().max(2000).optional() }).strict(),
       },
     },
-    async (req) => {
-      const v = await catalog.getVersion(req.actor, req.params.slug, req.params.version);
-      const decision = checkUse(
-        { slug: req.params.slug, version: v.version, lifecycle: v.lifecycle, maturity: v.maturity, approvedUseCases: v.approvedUseCases, restrictions: v.restrictions, deprecation: v.deprecation ? { replacement: v.deprecation.replacement ?? null, deadline: v.deprecation.deadline ?? null } : null },
-        req.body,
-      );
-      await database.db.transaction(async (tx) => {
-        await appendAudit(tx, req.actor, { action: 'policy.decision', targetType: 'version', targetId: `${req.params.slug}@${req.params.version}`, modelSlug: req.params.slug, details: { ...req.body, ...decision } });
-      });
-      return decision;
-    },
+    async (req) => useCheck(req.actor, req.params.slug, req.params.version, req.body),
   );
 
-  app.get('/suites', { schema: { tags: ['governance'], summary: 'Registered evaluation suites' } }, async (req) => {
-    requireScope(req.actor, 'read');
-    const { rows } = await database.executeSql('SELECT name, description, task, metrics, automatic FROM evaluation_suites ORDER BY name');
-    return { items: rows };
-  });
+  app.get('/suites', { schema: { tags: ['governance'], summary: 'Registered evaluation suites' } }, async (req) => ({ items: await suites.list(req.actor) }));
 
   app.post(
     '/suites',
@@ -110,8 +94,7 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      if (!req.body.metrics.length) throw new AppError('INVALID_INPUT', 'a suite needs at least one metric');
-      await registerSuite(database.db, req.actor, req.body);
+      await suites.register(req.actor, req.body);
       return reply.code(201).send();
     },
   );

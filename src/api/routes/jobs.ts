@@ -1,8 +1,6 @@
 /** The job queue for admins: what is queued, running, failed (with its error) and retried. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireAdmin } from '../../identity/index.js';
-import { appendAudit } from '../../audit/index.js';
 
 const STATES = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
 const Job = z.object({
@@ -20,7 +18,7 @@ const Job = z.object({
 });
 
 export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { jobs, database } = app.services;
+  const { jobAdmin } = app.services;
 
   app.get(
     '/jobs',
@@ -32,21 +30,14 @@ export const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(Job), queues: z.array(z.string()) }) },
       },
     },
-    async (req) => {
-      requireAdmin(req.actor, 'see background jobs');
-      return { items: await jobs.list(req.query), queues: jobs.queues() };
-    },
+    async (req) => jobAdmin.list(req.actor, req.query),
   );
 
   app.post(
     '/jobs/:name/:id/retry',
     { schema: { tags: ['admin'], summary: 'Run a failed job again (admins)', params: z.object({ name: z.string().max(100), id: z.string().uuid() }) } },
     async (req, reply) => {
-      requireAdmin(req.actor, 'retry background jobs');
-      await jobs.retry(req.params.name, req.params.id);
-      await database.db.transaction(async (tx) => {
-        await appendAudit(tx, req.actor, { action: 'job.retry', targetType: 'job', targetId: req.params.id, details: { queue: req.params.name } });
-      });
+      await jobAdmin.retry(req.actor, req.params.name, req.params.id);
       return reply.code(204).send();
     },
   );
