@@ -96,8 +96,7 @@ async function pickleKind(head: Buffer, complete: boolean): Promise<FileFormat |
   if (startsWith(head, TORCH_LEGACY_MAGIC)) return 'pytorch-legacy';
   // Protocol 2+ has a PROTO opcode; protocol 0/1 has no magic and can look like text
   // ("(S'touch x'\nios\nsystem\n."): sniffPickle interprets the start to decide.
-  const proto = head[0] === 0x80 && (head[1] ?? 99) <= 5;
-  if (!proto && !(await sniffPickle(head, complete))) return null;
+  if (!(await sniffPickle(head, complete))) return null;
   const text = head.toString('latin1');
   if (text.includes('joblib.numpy_pickle') || text.includes('NumpyArrayWrapper')) return 'joblib';
   return 'pickle';

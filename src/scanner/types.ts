@@ -90,6 +90,11 @@ export const DEFAULT_LIMITS: ScanLimits = {
 
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
+/** Orders severities: info 0 … critical 4. */
+export function severityRank(s: Severity): number {
+  return RANK[s];
+}
+
 export function verdictOf(findings: readonly Finding[]): Verdict {
   const worst = Math.max(-1, ...findings.map((f) => RANK[f.severity]));
   return worst >= RANK.high ? 'block' : worst === RANK.medium ? 'warn' : 'pass';
@@ -108,3 +113,24 @@ export const finding = (code: string, severity: Severity, message: string, offse
   offset,
   ...(member ? { member } : {}),
 });
+
+/** At most this many findings of one code are listed; the rest are counted. */
+const MAX_PER_CODE = 20;
+
+/** Keeps at most MAX_PER_CODE findings per code and adds one summary per code that overflowed. */
+export function capFindings(all: Finding[]): Finding[] {
+  const counts = new Map<string, number>();
+  const out: Finding[] = [];
+  for (const f of all) {
+    const n = (counts.get(f.code) ?? 0) + 1;
+    counts.set(f.code, n);
+    if (n <= MAX_PER_CODE) out.push(f);
+  }
+  for (const [code, n] of counts) {
+    if (n > MAX_PER_CODE) {
+      const first = all.find((f) => f.code === code)!;
+      out.push(finding(code, first.severity, `${n - MAX_PER_CODE} more ${code} findings like the ones above were not listed`, null));
+    }
+  }
+  return out;
+}

@@ -45,6 +45,14 @@ export class ZipDataError extends Error {
   }
 }
 
+/** The bomb rule for every compressed stream: more than 1 MiB out and more than maxCompressionRatio × in. */
+export const BOMB_MIN_BYTES = 1024 * 1024;
+
+/** The most bytes `compressed` bytes may inflate to: the bomb rule, and never past maxArchiveBytes. */
+export function inflateCap(compressed: number, limits: ScanLimits): number {
+  return Math.min(limits.maxArchiveBytes, Math.max(BOMB_MIN_BYTES, compressed * limits.maxCompressionRatio));
+}
+
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
@@ -105,7 +113,7 @@ export async function openZip(file: string, limits: ScanLimits): Promise<OpenedZ
       if (m.isSymlink) findings.push(finding('ZIP_SYMLINK', 'high', `member ${JSON.stringify(m.name.slice(0, 200))} is a symbolic link: extracting it can point at any file on the host`, m.offset, m.name));
       if (m.encrypted) findings.push(finding('ZIP_ENCRYPTED', 'high', `member ${JSON.stringify(m.name.slice(0, 200))} is encrypted: its content cannot be checked`, m.offset, m.name));
       const ratio = m.compressedSize > 0 ? m.uncompressedSize / m.compressedSize : m.uncompressedSize > 0 ? Infinity : 1;
-      if (m.uncompressedSize > 1024 * 1024 && ratio > limits.maxCompressionRatio) {
+      if (m.uncompressedSize > BOMB_MIN_BYTES && ratio > limits.maxCompressionRatio) {
         findings.push(
           finding('ZIP_BOMB', 'high', `member ${JSON.stringify(m.name.slice(0, 200))} expands ${Math.round(ratio)}× (${m.compressedSize} → ${m.uncompressedSize} bytes): a compression bomb`, m.offset, m.name),
         );

@@ -1,13 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, finding, type FileFormat, type Finding, type ScanLimits } from '../types.js';
 import { scanArchive } from './archive.js';
-import { buildZip } from './zip-fixture.js';
+import { buildZip, fileTarget, tempDir } from './test-fixtures.js';
 
 const zip = buildZip;
 
@@ -61,7 +58,7 @@ const pax = (records: Record<string, string>) =>
     })
     .join('');
 
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-archive-'));
+const dir = tempDir('garden-archive-');
 let n = 0;
 let nested: { name: string; bytes: Buffer }[] = [];
 
@@ -74,10 +71,9 @@ async function collect(s: Readable): Promise<Buffer> {
 /** Scans bytes as `format`; nested content is collected, and content containing EVIL is a finding. */
 async function scan(bytes: Buffer, format: FileFormat, name = 'archive', limits: Partial<ScanLimits> = {}): Promise<Finding[]> {
   nested = [];
-  const abs = path.join(dir, `f${n++}`);
-  writeFileSync(abs, bytes);
-  const t: ScanTarget = {
-    path: name, abs, size: bytes.length, head: bytes.subarray(0, 65536), format, root: null, limits: { ...DEFAULT_LIMITS, ...limits }, depth: 0,
+  const t = fileTarget(path.join(dir, `f${n++}`), bytes, format, {
+    path: name,
+    limits: { ...DEFAULT_LIMITS, ...limits },
     scanNested: async (member, content) => {
       let data: Buffer;
       try {
@@ -88,7 +84,7 @@ async function scan(bytes: Buffer, format: FileFormat, name = 'archive', limits:
       nested.push({ name: member, bytes: data });
       return data.includes('EVIL') ? [finding('NESTED_EVIL', 'critical', 'evil', 0, member)] : [];
     },
-  };
+  });
   return scanArchive(t);
 }
 const codes = (fs: Finding[]) => fs.map((f) => f.code);
@@ -204,11 +200,9 @@ describe('tar archives', () => {
 
   it('keeps its place when the nested scan stops reading a member early', async () => {
     const bytes = tar([{ name: 'big.bin', data: Buffer.alloc(3 * 1024 * 1024, 1) }, { name: 'next', data: 'EVIL' }]);
-    const abs = path.join(dir, `f${n++}`);
-    writeFileSync(abs, bytes);
     const seen: string[] = [];
-    const t: ScanTarget = {
-      path: 'a.tar', abs, size: bytes.length, head: bytes.subarray(0, 512), format: 'tar', root: null, limits: DEFAULT_LIMITS, depth: 0,
+    const t = fileTarget(path.join(dir, `f${n++}`), bytes, 'tar', {
+      path: 'a.tar',
       scanNested: async (member, content) => {
         seen.push(member);
         if (member === 'big.bin') {
@@ -217,7 +211,7 @@ describe('tar archives', () => {
         }
         return (await collect(content)).toString() === 'EVIL' ? [finding('NESTED_EVIL', 'critical', 'evil', 0, member)] : [];
       },
-    };
+    });
     expect(codes(await scanArchive(t))).toEqual(['SCAN_LIMIT', 'NESTED_EVIL']);
     expect(seen).toEqual(['big.bin', 'next']);
   });

@@ -10,14 +10,11 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { openZip, unsafeMemberName, ZipDataError, type OpenedZip, type ZipMember } from '../archive/zip.js';
+import { inflateCap, openZip, unsafeMemberName, ZipDataError, type OpenedZip, type ZipMember } from '../archive/zip.js';
 import type { ScanTarget } from '../context.js';
-import { finding, type Finding } from '../types.js';
-import { capFindings } from './safetensors.js';
+import { capFindings, finding, type Finding } from '../types.js';
 
 const q = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
-/** Bomb rule shared with zip.ts: more than 1 MiB out and more than maxCompressionRatio × in. */
-const BOMB_MIN_BYTES = 1024 * 1024;
 
 /** Scans a zip, tar or gzip file. Handles FileFormats 'zip', 'tar' and 'gzip'. */
 export async function scanArchive(t: ScanTarget): Promise<Finding[]> {
@@ -40,25 +37,32 @@ async function scanZip(t: ScanTarget): Promise<Finding[]> {
   } catch (err) {
     return [finding('ZIP_PARSE', 'high', `the zip file cannot be read (${(err as Error).message}): it cannot be checked`, 0)];
   }
-  const out: Finding[] = [...zip.findings];
   try {
-    // Members already reported as bombs or encrypted are not expanded; the total-size limit stops the rest.
-    const skip = new Set(zip.findings.filter((f) => f.code === 'ZIP_BOMB' || f.code === 'ZIP_ENCRYPTED').map((f) => f.member));
-    let total = 0;
-    for (const m of zip.members.slice(0, t.limits.maxArchiveMembers)) {
-      if (m.isDirectory || m.isSymlink || skip.has(m.name)) continue;
-      total += m.uncompressedSize;
-      if (total > t.limits.maxArchiveBytes) break;
-      out.push(...(await scanZipMember(zip, m, t)));
-    }
+    return [...zip.findings, ...(await scanZipMembers(zip, t))];
   } finally {
     zip.close();
+  }
+}
+
+/**
+ * Hands every file member but those `skip` picks to the orchestrator's nested scan. Members
+ * already reported as bombs or encrypted are not expanded; the total-size limit stops the rest.
+ */
+export async function scanZipMembers(zip: OpenedZip, t: ScanTarget, skip: (m: ZipMember) => boolean = () => false): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const flagged = new Set(zip.findings.filter((f) => f.code === 'ZIP_BOMB' || f.code === 'ZIP_ENCRYPTED').map((f) => f.member));
+  let total = 0;
+  for (const m of zip.members.slice(0, t.limits.maxArchiveMembers)) {
+    if (m.isDirectory || m.isSymlink || flagged.has(m.name) || skip(m)) continue;
+    total += m.uncompressedSize;
+    if (total > t.limits.maxArchiveBytes) break;
+    out.push(...(await scanZipMember(zip, m, t)));
   }
   return out;
 }
 
 /** Hands one member to the orchestrator's nested scan; a damaged member becomes ZIP_CRC. */
-export async function scanZipMember(zip: OpenedZip, m: ZipMember, t: ScanTarget): Promise<Finding[]> {
+async function scanZipMember(zip: OpenedZip, m: ZipMember, t: ScanTarget): Promise<Finding[]> {
   let stream: Readable;
   try {
     stream = await zip.open(m);
@@ -410,8 +414,7 @@ function gzipHeader(head: Buffer): { name: string | null } | string {
 async function scanGzip(t: ScanTarget): Promise<Finding[]> {
   const header = gzipHeader(t.head);
   if (typeof header === 'string') return [finding('GZIP_PARSE', 'high', `the gzip header is invalid (${header}): it cannot be checked`, 0)];
-  // The bomb rule from zip.ts: stop inflating past the total limit, or past 1 MiB at more than the ratio.
-  const cap = Math.min(t.limits.maxArchiveBytes, Math.max(BOMB_MIN_BYTES, t.size * t.limits.maxCompressionRatio));
+  const cap = inflateCap(t.size, t.limits);
   let produced = 0;
   const limiter = new Transform({
     transform(chunk: Buffer, _e, done) {

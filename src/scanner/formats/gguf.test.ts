@@ -1,19 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, verdictOf, type Finding } from '../types.js';
 import { chatTemplateFindings, scanGguf } from './gguf.js';
+import { fileTarget, tempDir } from './test-fixtures.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-gguf-'));
+const dir = tempDir('garden-gguf-');
 let n = 0;
 
 async function scan(bytes: Buffer, limits = DEFAULT_LIMITS): Promise<Finding[]> {
-  const abs = path.join(dir, `f${n++}.gguf`);
-  writeFileSync(abs, bytes);
-  const t: ScanTarget = { path: 'model.gguf', abs, size: bytes.length, head: bytes.subarray(0, 65536), format: 'gguf', root: null, limits, depth: 0, scanNested: () => Promise.resolve([]) };
-  return scanGguf(t);
+  return scanGguf(fileTarget(path.join(dir, `f${n++}.gguf`), bytes, 'gguf', { path: 'model.gguf', limits }));
 }
 
 const u32 = (v: number) => {

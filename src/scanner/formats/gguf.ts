@@ -7,8 +7,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ScanTarget } from '../context.js';
-import { finding, type Finding } from '../types.js';
-import { capFindings, firstInvalidUtf8 } from './safetensors.js';
+import { capFindings, finding, type Finding } from '../types.js';
+import { firstInvalidUtf8 } from './safetensors.js';
 
 const CHUNK = 1 << 20;
 /** llama.cpp's GGML_MAX_DIMS and GGML_MAX_NAME. */

@@ -1,15 +1,14 @@
-import { appendFileSync, mkdtempSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, type Finding } from '../types.js';
 import { kerasConfigFindings, scanKeras } from './keras.js';
-import { buildZip as zip } from './zip-fixture.js';
+import { buildZip as zip, tempDir } from './test-fixtures.js';
 
 
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-keras-'));
+const dir = tempDir('garden-keras-');
 let n = 0;
 const nestedCalls: string[] = [];
 

@@ -9,9 +9,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { openZip, ZipDataError, type OpenedZip, type ZipMember } from '../archive/zip.js';
 import type { ScanTarget } from '../context.js';
-import { finding, type Finding } from '../types.js';
-import { scanZipMember } from './archive.js';
-import { capFindings } from './safetensors.js';
+import { capFindings, finding, type Finding } from '../types.js';
+import { scanZipMembers } from './archive.js';
 
 const MAX_DEPTH = 256;
 const KERAS_MODULE = /^(keras|tf_keras|keras_hub|keras_nlp|keras_cv|tensorflow\.keras|tensorflow\.python\.keras)(\.|$)/;
@@ -159,11 +158,7 @@ export async function scanKerasArchive(t: ScanTarget): Promise<Finding[]> {
       const json = await readJsonMember(zip, m, t, out);
       if (json !== undefined && name === 'config.json') out.push(...kerasConfigFindings(json, 'config.json').map((f) => ({ ...f, member: 'config.json', offset: f.offset ?? 0 })));
     }
-    const flagged = new Set(zip.findings.filter((f) => f.code === 'ZIP_BOMB' || f.code === 'ZIP_ENCRYPTED').map((f) => f.member));
-    for (const m of zip.members.slice(0, t.limits.maxArchiveMembers)) {
-      if (m.isDirectory || m.isSymlink || flagged.has(m.name) || META_MEMBERS.has(m.name)) continue;
-      out.push(...(await scanZipMember(zip, m, t)));
-    }
+    out.push(...(await scanZipMembers(zip, t, (m) => META_MEMBERS.has(m.name))));
   } finally {
     zip.close();
   }

@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildZip } from './zip-fixture.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
-import { DEFAULT_LIMITS, verdictOf, type Finding } from '../types.js';
+import { verdictOf, type Finding } from '../types.js';
 import { descrInfo, parsePyLiteral, scanNpy, scanNpz } from './numpy.js';
+import { buildZip, fileTarget, tempDir } from './test-fixtures.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? b(p) : p)));
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-numpy-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('garden-numpy-test-');
 
 function npy(descr: string, shape: string, payload: Buffer, major = 1): Buffer {
   let header = `{'descr': ${descr}, 'fortran_order': False, 'shape': ${shape}, }`;
@@ -28,22 +25,12 @@ const zip = (entries: [string, Buffer][]) => buildZip(entries.map(([name, data])
 
 let n = 0;
 function target(data: Buffer, ext: string, nested: string[] = []): ScanTarget {
-  const abs = path.join(dir, `t${n++}${ext}`);
-  writeFileSync(abs, data);
-  return {
-    path: path.basename(abs),
-    abs,
-    size: data.length,
-    head: data.subarray(0, 65536),
-    format: ext === '.npz' ? 'numpy-npz' : 'numpy-npy',
-    root: null,
-    limits: DEFAULT_LIMITS,
-    depth: 0,
+  return fileTarget(path.join(dir, `t${n++}${ext}`), data, ext === '.npz' ? 'numpy-npz' : 'numpy-npy', {
     scanNested: async (name) => {
       nested.push(name);
       return [];
     },
-  };
+  });
 }
 
 const codes = (f: Finding[]): string[] => f.map((x) => `${x.severity} ${x.code}${x.member ? ` ${x.member}` : ''}`);

@@ -1,27 +1,12 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
-import { DEFAULT_LIMITS, type Finding } from '../types.js';
+import type { Finding } from '../types.js';
 import { createScanner } from '../scan.js';
 import { scanOnnx } from './onnx.js';
+import { fileTarget, pbBytes as bytes, pbInt as int, pbStr as str, tempDir } from './test-fixtures.js';
 
-// Protobuf wire format by hand.
-const varint = (v: number): Buffer => {
-  const out: number[] = [];
-  let n = BigInt(v);
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return Buffer.from(out);
-};
-const int = (field: number, v: number) => Buffer.concat([varint(field * 8), varint(v)]);
-const bytes = (field: number, b: Buffer) => Buffer.concat([varint(field * 8 + 2), varint(b.length), b]);
-const str = (field: number, s: string) => bytes(field, Buffer.from(s));
 const cat = (...b: Buffer[]) => Buffer.concat(b);
 
 const entry = (k: string, v: string) => bytes(13, cat(str(1, k), str(2, v)));
@@ -33,7 +18,7 @@ const node = (op: string, domain = '', attrs: Buffer[] = []) => cat(str(1, 'x'),
 const graph = (nodes: Buffer[], inits: Buffer[] = []) => cat(...nodes.map((n) => bytes(1, n)), str(2, 'g'), ...inits.map((t) => bytes(5, t)));
 const model = (g: Buffer, opsets: string[] = [''], more: Buffer[] = []) => cat(int(1, 8), bytes(7, g), ...opsets.map((d) => bytes(8, cat(str(1, d), int(2, 17)))), ...more);
 
-const base = mkdtempSync(path.join(tmpdir(), 'garden-onnx-'));
+const base = tempDir('garden-onnx-');
 let n = 0;
 
 async function scanIn(files: Record<string, Buffer>, opts: { depth?: number; root?: 'folder' | null } = {}): Promise<{ f: Finding[]; t: ScanTarget; claimed: string[] }> {
@@ -42,13 +27,12 @@ async function scanIn(files: Record<string, Buffer>, opts: { depth?: number; roo
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), data);
   }
-  const abs = path.join(dir, 'model.onnx');
-  const data = files['model.onnx']!;
   const claimed: string[] = [];
-  const t: ScanTarget = {
-    path: 'model.onnx', abs, size: data.length, head: data.subarray(0, 65536), format: 'onnx', root: opts.root === null ? null : dir,
-    limits: DEFAULT_LIMITS, depth: opts.depth ?? 0, scanNested: () => Promise.resolve([]), claimData: (p) => claimed.push(p),
-  };
+  const t = fileTarget(path.join(dir, 'model.onnx'), files['model.onnx']!, 'onnx', {
+    root: opts.root === null ? null : dir,
+    depth: opts.depth ?? 0,
+    claimData: (p) => claimed.push(p),
+  });
   return { f: await scanOnnx(t), t, claimed };
 }
 const codes = (fs: Finding[]) => fs.map((f) => f.code);

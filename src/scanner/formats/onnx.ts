@@ -11,8 +11,7 @@
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanTarget } from '../context.js';
-import { finding, type Finding } from '../types.js';
-import { capFindings } from './safetensors.js';
+import { capFindings, finding, type Finding } from '../types.js';
 
 const CHUNK = 64 * 1024;
 

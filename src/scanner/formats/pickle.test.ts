@@ -1,24 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
-import { DEFAULT_LIMITS, verdictOf, type Finding } from '../types.js';
+import { verdictOf, type Finding } from '../types.js';
 import { scanJoblib, scanPickle, sniffCompression, sniffPickle } from './pickle.js';
+import { fileTarget, tempDir } from './test-fixtures.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? b(p) : p)));
 const u = (s: string): Buffer => cat(Buffer.from([0x8c, Buffer.byteLength(s)]), Buffer.from(s, 'utf8'));
 const sg = (m: string, n: string): Buffer => cat(u(m), u(n), '\x93');
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-pickle-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('garden-pickle-test-');
 
 let n = 0;
 function target(data: Buffer, format: 'pickle' | 'joblib'): ScanTarget {
-  const abs = path.join(dir, `t${n++}.${format}`);
-  writeFileSync(abs, data);
-  return { path: path.basename(abs), abs, size: data.length, head: data.subarray(0, 65536), format, root: null, limits: DEFAULT_LIMITS, depth: 0, scanNested: async () => [] };
+  return fileTarget(path.join(dir, `t${n++}.${format}`), data, format);
 }
 
 const codes = (f: Finding[]): string[] => f.map((x) => `${x.severity} ${x.code}`);

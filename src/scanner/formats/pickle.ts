@@ -10,6 +10,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
+import { inflateCap } from '../archive/zip.js';
 import type { FormatScanner, ScanTarget } from '../context.js';
 import { analyzePickleSource, type PickleScanOptions } from '../pickle/analyze.js';
 import type { PickleFamily } from '../pickle/globals.js';
@@ -39,7 +40,7 @@ function compatHeaderLength(head: Buffer): number {
 /** Stops a decompressed stream that grows past the limits (a compression bomb). */
 async function* bounded(src: AsyncIterable<unknown>, compressedSize: number, limits: ScanLimits, onBomb: (bytes: number) => void): AsyncGenerator<Buffer> {
   let out = 0;
-  const max = Math.min(limits.maxArchiveBytes, Math.max(1024 * 1024, compressedSize * limits.maxCompressionRatio));
+  const max = inflateCap(compressedSize, limits);
   for await (const chunk of src) {
     const b = chunk as Buffer;
     out += b.length;
@@ -112,6 +113,11 @@ async function scanPickleFile(t: ScanTarget, o: PickleFileOptions): Promise<Find
   return findings;
 }
 
+/** Starts with a PROTO opcode (protocol 2 to 5 begin so; 0 and 1 have no magic). */
+export function startsWithProto(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5;
+}
+
 const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**
@@ -122,9 +128,8 @@ const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
  * runs what precedes the break).
  */
 export async function sniffPickle(head: Buffer, complete: boolean): Promise<boolean> {
-  if (head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5) return true;
+  if (startsWithProto(head)) return true;
   let named = false;
-  let ops = 0;
   const machine = new PickleMachine(
     new ByteReader([head]),
     {
@@ -135,9 +140,8 @@ export async function sniffPickle(head: Buffer, complete: boolean): Promise<bool
     { limits: { maxOps: 10_000, maxStack: 10_000, maxMemo: 10_000, maxGlobals: 1000 }, maxPickles: 1 },
   );
   const run = await machine.run();
-  ops = run.ops;
   if (run.pickles > 0 && !run.error) return true;
-  if (!complete && run.error?.kind === 'truncated' && ops >= 4) return true;
+  if (!complete && run.error?.kind === 'truncated' && run.ops >= 4) return true;
   return named;
 }
 

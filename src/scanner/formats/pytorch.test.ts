@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildZip } from './zip-fixture.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
-import { DEFAULT_LIMITS, verdictOf, type Finding } from '../types.js';
+import { verdictOf, type Finding } from '../types.js';
 import { scanPytorch, scanPytorchLegacy, scanPytorchZip } from './pytorch.js';
+import { buildZip, fileTarget, tempDir } from './test-fixtures.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? b(p) : p)));
@@ -15,8 +13,7 @@ const bu = (s: string): Buffer => {
   return cat('X', len, Buffer.from(s, 'utf8'));
 };
 const P2 = '\x80\x02';
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-pytorch-test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('garden-pytorch-test-');
 
 /** A stored (uncompressed) zip, as torch.save writes it. */
 const zip = (entries: [string, Buffer][]) => buildZip(entries.map(([name, data]) => ({ name, data })));
@@ -24,19 +21,7 @@ const zip = (entries: [string, Buffer][]) => buildZip(entries.map(([name, data])
 
 let n = 0;
 function target(data: Buffer): ScanTarget {
-  const abs = path.join(dir, `t${n++}.pt`);
-  writeFileSync(abs, data);
-  return {
-    path: path.basename(abs),
-    abs,
-    size: data.length,
-    head: data.subarray(0, 65536),
-    format: data.subarray(0, 2).toString('latin1') === 'PK' ? 'pytorch-zip' : 'pytorch-legacy',
-    root: null,
-    limits: DEFAULT_LIMITS,
-    depth: 0,
-    scanNested: async () => [],
-  };
+  return fileTarget(path.join(dir, `t${n++}.pt`), data, data.subarray(0, 2).toString('latin1') === 'PK' ? 'pytorch-zip' : 'pytorch-legacy');
 }
 
 const codes = (f: Finding[]): string[] => f.map((x) => `${x.severity} ${x.code}${x.member ? ` ${x.member}` : ''}`);

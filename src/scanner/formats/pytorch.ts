@@ -21,6 +21,7 @@ import { TORCH_STORAGE_ELEMENT_SIZE } from '../pickle/globals.js';
 import { ByteReader, fileChunks, readableChunks } from '../pickle/byte-reader.js';
 import type { PyValue } from '../pickle/values.js';
 import { finding, type Finding, type ScanLimits } from '../types.js';
+import { startsWithProto } from './pickle.js';
 
 const MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
 const PROTOCOL_VERSION = 1001;
@@ -40,11 +41,6 @@ function isMainPickle(name: string): boolean {
   return /^([^/]+\/)?data\.pkl$/.test(name);
 }
 
-/** A first look at a member: does it start the way a pickle does? */
-function pickleMagic(head: Buffer): boolean {
-  return head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5;
-}
-
 interface MemberScan {
   analysis: PickleAnalysis | null;
   findings: Finding[];
@@ -55,7 +51,7 @@ async function scanMemberPickle(open: () => Promise<Readable>, m: ZipMember, lim
   const reader = new ByteReader(readableChunks(stream));
   try {
     const probe = (await reader.fill(2)) ? reader.buf.subarray(reader.pos, reader.pos + 2) : reader.buf.subarray(reader.pos);
-    const sure = mustBePickle || pickleMagic(probe) || m.name.endsWith('.pkl');
+    const sure = mustBePickle || startsWithProto(probe) || m.name.endsWith('.pkl');
     const a = await analyzePickle(reader, {
       family: 'pytorch',
       limits,

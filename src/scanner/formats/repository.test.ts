@@ -1,19 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, verdictOf, type FileFormat, type Finding } from '../types.js';
 import { scanConfigJson, scanRepositoryFile } from './repository.js';
+import { fileTarget, tempDir } from './test-fixtures.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-repo-'));
+const dir = tempDir('garden-repo-');
 let n = 0;
 
 async function scan(name: string, content: string | Buffer, format: FileFormat, limits = DEFAULT_LIMITS): Promise<Finding[]> {
   const abs = path.join(dir, `${n++}-${path.basename(name)}`);
   const bytes = Buffer.from(content);
-  writeFileSync(abs, bytes);
-  const t: ScanTarget = { path: name, abs, size: bytes.length, head: bytes.subarray(0, 65536), format, root: dir, limits, depth: 0, scanNested: () => Promise.resolve([]) };
+  const t = fileTarget(abs, bytes, format, { path: name, root: dir, limits });
   return format === 'json' ? scanConfigJson(t) : scanRepositoryFile(t);
 }
 const codes = (fs: Finding[]) => fs.map((f) => f.code);

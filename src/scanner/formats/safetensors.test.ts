@@ -1,19 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScanTarget } from '../context.js';
 import { DEFAULT_LIMITS, verdictOf, type Finding } from '../types.js';
 import { parseStrictJson, scanSafetensors } from './safetensors.js';
+import { fileTarget, tempDir } from './test-fixtures.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-st-'));
+const dir = tempDir('garden-st-');
 let n = 0;
 
 async function scan(bytes: Buffer, limits = DEFAULT_LIMITS): Promise<Finding[]> {
-  const abs = path.join(dir, `f${n++}.safetensors`);
-  writeFileSync(abs, bytes);
-  const t: ScanTarget = { path: 'model.safetensors', abs, size: bytes.length, head: bytes.subarray(0, 65536), format: 'safetensors', root: null, limits, depth: 0, scanNested: () => Promise.resolve([]) };
-  return scanSafetensors(t);
+  return scanSafetensors(fileTarget(path.join(dir, `f${n++}.safetensors`), bytes, 'safetensors', { path: 'model.safetensors', limits }));
 }
 
 function file(header: string | Buffer, data: Buffer | number, length?: bigint): Buffer {

@@ -7,14 +7,12 @@
  */
 import { open } from 'node:fs/promises';
 import type { ScanTarget } from '../context.js';
-import { finding, type Finding } from '../types.js';
+import { capFindings, finding, type Finding } from '../types.js';
 
 /** The reference loader refuses headers over 100 MB (safetensors MAX_HEADER_SIZE). */
 const REFERENCE_MAX_HEADER = 100_000_000;
 /** serde_json's recursion limit: deeper JSON is refused by the reference loader. */
 const MAX_JSON_DEPTH = 128;
-/** At most this many findings of one code are listed; the rest are counted. */
-const MAX_PER_CODE = 20;
 
 /** Bits per element for every dtype the safetensors crate knows (0.6). */
 const DTYPE_BITS: Readonly<Record<string, number>> = {
@@ -222,24 +220,6 @@ interface TensorSpan {
   begin: bigint;
   end: bigint;
   pos: number;
-}
-
-/** Keeps at most MAX_PER_CODE findings per code and adds one summary per code that overflowed. */
-export function capFindings(all: Finding[]): Finding[] {
-  const counts = new Map<string, number>();
-  const out: Finding[] = [];
-  for (const f of all) {
-    const n = (counts.get(f.code) ?? 0) + 1;
-    counts.set(f.code, n);
-    if (n <= MAX_PER_CODE) out.push(f);
-  }
-  for (const [code, n] of counts) {
-    if (n > MAX_PER_CODE) {
-      const first = all.find((f) => f.code === code)!;
-      out.push(finding(code, first.severity, `${n - MAX_PER_CODE} more ${code} findings like the ones above were not listed`, null));
-    }
-  }
-  return out;
 }
 
 const q = (s: string) => JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s);

@@ -1,24 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScanTarget } from '../context.js';
-import { DEFAULT_LIMITS, type Finding } from '../types.js';
+import type { Finding } from '../types.js';
 import { scanSavedModel, scanTflite } from './savedmodel.js';
+import { fileTarget, pbBytes as bytes, pbInt as int, pbStr as str, tempDir } from './test-fixtures.js';
 
-const varint = (v: number): Buffer => {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return Buffer.from(out);
-};
-const int = (field: number, v: number) => Buffer.concat([varint(field * 8), varint(v)]);
-const bytes = (field: number, b: Buffer) => Buffer.concat([varint(field * 8 + 2), varint(b.length), b]);
-const str = (field: number, s: string) => bytes(field, Buffer.from(s));
 const cat = (...b: Buffer[]) => Buffer.concat(b);
 
 const attr = (key: string, value: Buffer) => bytes(5, cat(str(1, key), bytes(2, value)));
@@ -48,13 +34,12 @@ const tracedSave = fn('__inference__traced_save_42', [
 const tracedRestore = fn('__inference__traced_restore_43', [node('RestoreV2', 'RestoreV2', ['file_prefix', 'names', 'slices'])]);
 const mainGraph = [node('saver_filename', 'Placeholder'), node('StatefulPartitionedCall', 'StatefulPartitionedCall', ['saver_filename'])];
 
-const dir = mkdtempSync(path.join(tmpdir(), 'garden-tf-'));
+const dir = tempDir('garden-tf-');
 let n = 0;
 async function scan(data: Buffer, name = 'saved_model.pb'): Promise<Finding[]> {
   const abs = path.join(dir, `m${n++}`, name);
   mkdirSync(path.dirname(abs), { recursive: true });
-  writeFileSync(abs, data);
-  const t: ScanTarget = { path: `m/${name}`, abs, size: data.length, head: data.subarray(0, 65536), format: 'savedmodel', root: null, limits: DEFAULT_LIMITS, depth: 0, scanNested: () => Promise.resolve([]) };
+  const t = fileTarget(abs, data, 'savedmodel', { path: `m/${name}` });
   return name.endsWith('.tflite') ? scanTflite({ ...t, format: 'tflite' }) : scanSavedModel(t);
 }
 const codes = (fs: Finding[]) => fs.map((f) => f.code);

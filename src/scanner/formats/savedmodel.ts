@@ -11,10 +11,9 @@
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanTarget } from '../context.js';
-import { finding, type Finding } from '../types.js';
+import { capFindings, finding, type Finding } from '../types.js';
 import { kerasConfigFindings } from './keras.js';
 import { ProtoError, ProtoReader } from './onnx.js';
-import { capFindings } from './safetensors.js';
 
 const SHORT = 4096;
 const MAX_KEPT_STRINGS = 16;

@@ -11,7 +11,7 @@
  *   PICKLE_NONSTANDARD (medium), PICKLE_MULTIPLE_STREAMS (low), PICKLE_PARSE_ERROR (high),
  *   SCAN_LIMIT (high). A stream that cannot be parsed is never passed.
  */
-import { finding, type Finding, type ScanLimits, type Severity } from '../types.js';
+import { finding, severityRank, type Finding, type ScanLimits, type Severity } from '../types.js';
 import { APPLY_LIKE, classifyGlobal, isNumpyArrayWrapper, isTorchStorageName, type GlobalClass, type PickleFamily } from './globals.js';
 import { ByteReader } from './byte-reader.js';
 import { PickleMachine } from './interpreter.js';
@@ -331,7 +331,7 @@ class Analyzer implements PickleVisitor {
         const r = this.reports.get(x);
         if (r) {
           r.subsumed = true;
-          if (rankSeverity(r.severity) > rankSeverity(severity)) {
+          if (severityRank(r.severity) > severityRank(severity)) {
             severity = r.severity;
             code = r.code;
             why = r.why;
@@ -344,7 +344,7 @@ class Analyzer implements PickleVisitor {
       this.reportsOmitted++;
       return;
     }
-    if (!prev || rankSeverity(severity) > rankSeverity(prev.severity)) this.reports.set(call, { severity, code, call, why, via, subsumed: prev?.subsumed ?? false });
+    if (!prev || severityRank(severity) > severityRank(prev.severity)) this.reports.set(call, { severity, code, call, why, via, subsumed: prev?.subsumed ?? false });
   }
 
   /** Calls of g (and BUILD on the result) need no values: onCall and onBuild would do nothing with them. */
@@ -386,16 +386,26 @@ class Analyzer implements PickleVisitor {
     }
     const callee = c.callee;
     if (isCall(callee)) {
-      let root: PyValue = callee;
-      for (let i = 0; i < 16 && isCall(root); i++) root = root.callee;
-      const rg = this.calleeGlobal(root);
-      const rst = rg && !rg.unresolved ? this.state(rg) : null;
-      if (rst) rst.called = true;
-      if (rst && rst.cls.risk === 'critical') this.report('critical', 'PICKLE_CODE_EXECUTION', c, `a call chain built from ${rst.full}: ${rst.cls.reason}`);
+      const rst = this.chainRoot(callee);
+      if (rst?.cls.risk === 'critical') this.report('critical', 'PICKLE_CODE_EXECUTION', c, `a call chain built from ${rst.full}: ${rst.cls.reason}`);
       else this.report('high', 'PICKLE_DYNAMIC_CALL', c, 'calls an object returned by another call made while loading (a call chain)');
       return;
     }
     this.report('high', 'PICKLE_DYNAMIC_CALL', c, `calls ${describe(callee)}, which the scanner cannot identify as a known callable`);
+  }
+
+  /**
+   * The global at the root of a call chain (`f(…)(…)`, followed through 16 calls at most), marked
+   * as called: the chain is reported in its place. Null when the root is not a resolved global.
+   */
+  private chainRoot(v: PyValue): GlobalState | null {
+    let root = v;
+    for (let i = 0; i < 16 && isCall(root); i++) root = root.callee;
+    const g = this.calleeGlobal(root);
+    if (!g || g.unresolved) return null;
+    const st = this.state(g);
+    st.called = true;
+    return st;
   }
 
   /** getattr(SomeClass, 'MEMBER') restores enum members: review, not block. Anything else stays critical. */
@@ -428,11 +438,7 @@ class Analyzer implements PickleVisitor {
       return;
     }
     if (isCall(arg) || (typeof arg === 'object' && arg !== null && (arg.k === 'pid' || arg.k === 'opaque'))) {
-      let root: PyValue = arg;
-      for (let i = 0; i < 16 && isCall(root); i++) root = root.callee;
-      const rg = this.calleeGlobal(root);
-      const rst = rg && !rg.unresolved ? this.state(rg) : null;
-      if (rst) rst.called = true;
+      const rst = this.chainRoot(arg);
       if (rst?.cls.risk === 'critical') this.report('critical', 'PICKLE_CODE_EXECUTION', c, `${fn} ${how}, an object built from ${rst.full}: ${rst.cls.reason}`);
       else this.report('high', 'PICKLE_DYNAMIC_CALL', c, `${fn} ${how}, ${describe(arg)}`);
     }
@@ -440,7 +446,7 @@ class Analyzer implements PickleVisitor {
 
   onBuild(target: PyValue, state: PyValue, offset: number): RawAction | void {
     const g = this.calleeGlobal(target);
-    if (g && !isCall(target)) {
+    if (g) {
       const st = g.unresolved ? null : this.state(g);
       this.add('PICKLE_DYNAMIC_CALL', 'high', `BUILD at offset ${offset} sets the state of ${st ? st.full : 'a global'} itself (a class, function or module), not of an instance: it overwrites attributes other code relies on`, offset);
       return;
@@ -474,7 +480,7 @@ class Analyzer implements PickleVisitor {
 
   onMethodCall(target: PyValue, method: string, offset: number): void {
     const g = this.calleeGlobal(target);
-    if (g && !isCall(target)) {
+    if (g) {
       const st = g.unresolved ? null : this.state(g);
       this.add('PICKLE_DYNAMIC_CALL', 'high', `at offset ${offset} the pickle calls ${method} on ${st ? st.full : 'a global'} itself (a class, function or module): it modifies shared state`, offset);
     }
@@ -586,11 +592,6 @@ class Analyzer implements PickleVisitor {
 /** The message of a thrown value. */
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
-}
-
-const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
-function rankSeverity(s: Severity): number {
-  return SEVERITY_RANK[s];
 }
 
 /**
