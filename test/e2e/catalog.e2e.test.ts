@@ -4,76 +4,56 @@
  * admin through the login form. Every step asserts what a user sees. Screenshots land in
  * test-results/ for a human look.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import { Readable } from 'node:stream';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import { createServices } from '../../src/api/services.js';
-import { parseImportText, runImport } from '../../src/catalog/index.js';
-import { createLogger } from '../../src/core/logger.js';
+import { parseImportText, runImport, VersionFields } from '../../src/catalog/index.js';
 import { ROOT } from '../../src/core/paths.js';
 import { systemActor } from '../../src/identity/index.js';
-import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { VersionFields } from '../../src/catalog/index.js';
-import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
+import { chromiumAvailable, RESULTS_DIR, startE2eApp, type E2eApp } from './browser.js';
 import { accountMenu, ADMIN, createAdmin, loginForm, signIn, submitLogin } from './sign-in.js';
 
-const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-catalog');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'small-catalog.yaml');
 const chromiumFound = chromiumAvailable();
 /** Who loads the fixture catalog (not a user: nothing is signed in yet). */
 const SEED = systemActor('e2e-seed');
 
 describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', () => {
-  let testDb: TestDb;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let e2e: E2eApp;
   let page: Page;
   let base = '';
   const dialogs: string[] = [];
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    ensureWebBuilt(WEB_DIST);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    testDb = await createTestDatabase('pglite');
-    const services = await createServices(testDb.database, { dataDir: tempDataDir() });
-    const report = await runImport(SEED, testDb.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
-    expect(report.failed).toBe(0);
-    // A draft version with one uploaded file, for the Files tab.
-    await services.catalog.createVersion(SEED, 'bert-ner-japanese', VersionFields.parse({ version: '1.3.0' }));
-    const config = Buffer.from('{"architectures":["BertForTokenClassification"]}');
-    const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
-    const up = await services.registry.startUpload(SEED, 'bert-ner-japanese', '1.3.0', { path: 'config.json', digest, size: config.length });
-    await services.registry.appendChunk(SEED, up.id, 0, Readable.from([config]));
-    await services.registry.commitFiles(SEED, 'bert-ner-japanese', '1.3.0');
-    await createAdmin(services);
-    await services.identity.addMembership('legal-ml', ADMIN.username, 'team_lead');
-    app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('0.0.0.0', '127.0.0.1');
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.setDefaultTimeout(10_000);
+    e2e = await startE2eApp({
+      name: 'catalog',
+      seed: async (services) => {
+        const report = await runImport(SEED, services.database.db, services.catalog, parseImportText(readFileSync(FIXTURE, 'utf8')));
+        expect(report.failed).toBe(0);
+        // A draft version with one uploaded file, for the Files tab.
+        await services.catalog.createVersion(SEED, 'bert-ner-japanese', VersionFields.parse({ version: '1.3.0' }));
+        const config = Buffer.from('{"architectures":["BertForTokenClassification"]}');
+        const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+        const up = await services.registry.startUpload(SEED, 'bert-ner-japanese', '1.3.0', { path: 'config.json', digest, size: config.length });
+        await services.registry.appendChunk(SEED, up.id, 0, Readable.from([config]));
+        await services.registry.commitFiles(SEED, 'bert-ner-japanese', '1.3.0');
+        await createAdmin(services);
+        await services.identity.addMembership('legal-ml', ADMIN.username, 'team_lead');
+      },
+    });
+    ({ page, base } = e2e);
     // A model card's <script>alert(1)</script> must never run: record any dialog it would open.
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
     });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
     await signIn(page, `${base}/`);
   }, 120_000);
 
-  afterAll(async () => {
-    await page?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
-    await testDb?.cleanup().catch(() => undefined);
-  });
+  afterAll(() => e2e?.close());
 
   const searchBox = () => page.getByRole('textbox', { name: 'Search models' });
   const cardSlugs = () => page.locator('article[data-slug]').evaluateAll((els) => els.map((e) => e.getAttribute('data-slug')));
@@ -87,9 +67,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
 
   it('asks a signed-out visitor to sign in, refuses a wrong password, and signs out', async () => {
     // A page of its own (a fresh browser context): the main page's session is left alone.
-    const visitor = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    visitor.setDefaultTimeout(10_000);
-    visitor.on('pageerror', (e) => pageErrors.push(e.message));
+    const visitor = await e2e.newPage();
     try {
       await visitor.goto(`${base}/`);
       const form = loginForm(visitor);
@@ -251,6 +229,6 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
     await page.getByText('Model not found').waitFor();
     await page.getByRole('link', { name: 'Back to the catalog' }).click();
     await page.waitForURL(`${base}/`);
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

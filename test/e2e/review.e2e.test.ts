@@ -6,24 +6,16 @@
  * headless Chromium drives it. Screenshots land in test-results/ for a human look.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import type { Services } from '../../src/api/services.js';
 import { ModelFields, VersionFields } from '../../src/catalog/index.js';
-import { createLogger } from '../../src/core/logger.js';
-import { ROOT } from '../../src/core/paths.js';
 import { registerSuite } from '../../src/governance/index.js';
 import { systemActor } from '../../src/identity/index.js';
-import { createTestServices } from '../harness.js';
-import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
-import { accountMenu, ADMIN, createAdmin, signIn, type Credentials } from './sign-in.js';
+import { chromiumAvailable, RESULTS_DIR, startE2eApp, type E2eApp } from './browser.js';
+import { accountMenu, ADMIN, createAdmin, createUser, loginForm, signIn, type Credentials } from './sign-in.js';
 
-const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-review');
 const SLUG = 'contract-summarizer';
 const VERSION = '1.0.0';
 const TEAM = 'alpha';
@@ -44,71 +36,58 @@ function safetensors(): Buffer {
 }
 
 describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewing a version)', () => {
-  let services: Services;
-  let cleanup: () => Promise<void> = async () => undefined;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let e2e: E2eApp;
   let page: Page;
   let base = '';
-  const pageErrors: string[] = [];
   const reviewUrl = () => `${base}/models/${SLUG}?version=${VERSION}&tab=review`;
   const stageBadge = () => page.getByTestId('review-stage');
 
   async function signOut(who: Credentials) {
     await accountMenu(page, who).click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await loginForm(page).submit.waitFor();
   }
 
   beforeAll(async () => {
-    ensureWebBuilt(WEB_DIST);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const t = await createTestServices('pglite', { jobs: { pollSeconds: 0.5, maintenanceSeconds: 5 } });
-    services = t.services;
-    cleanup = t.cleanup;
-    const id = services.identity;
-    for (const [who, role] of [
-      [SUBMITTER, 'contributor'],
-      [LEAD, 'team_lead'],
-    ] as const) {
-      await id.createUser({ ...who, email: `${who.username}@example.test`, platformRole: 'none' });
-      await id.addMembership(TEAM, who.username, role);
-    }
-    await id.createUser({ ...REVIEWER, email: `${REVIEWER.username}@example.test`, platformRole: 'reviewer' });
-    await createAdmin(services);
-    await registerSuite(services.database.db, SEED, { name: 'legal-qa', task: 'question-answering', metrics: ['accuracy'] });
-    await services.catalog.createModel(SEED, ModelFields.parse({ slug: SLUG, name: 'Contract Summarizer', ownerTeam: TEAM, description: 'Summarizes contracts', tasks: ['summarization'] }));
-    await services.catalog.createVersion(
-      SEED,
-      SLUG,
-      VersionFields.parse({
-        version: VERSION,
-        card: { intendedUse: 'Summarize contracts for the legal team.', limitations: 'English only.', trainingData: 'Public court filings.' },
-        approvedUseCases: ['contract summarization'],
-        benchmarks: [{ suite: 'legal-qa', metric: 'accuracy', value: 0.81 }],
-      }),
-    );
-    await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.9.0' })); // an empty draft
-    const body = safetensors();
-    const upload = await services.registry.startUpload(SEED, SLUG, VERSION, { path: 'model.safetensors', digest: sha256(body), size: body.length });
-    await services.registry.appendChunk(SEED, upload.id, 0, Readable.from([body]));
-    await services.registry.commitFiles(SEED, SLUG, VERSION);
-    app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
-    await services.jobs.start({ workers: true });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('0.0.0.0', '127.0.0.1');
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    e2e = await startE2eApp({
+      name: 'review',
+      viewportHeight: 900,
+      timeoutMs: 15_000,
+      serviceOptions: { jobs: { pollSeconds: 0.5, maintenanceSeconds: 5 } },
+      workers: true,
+      seed: async (services) => {
+        for (const [who, role] of [
+          [SUBMITTER, 'contributor'],
+          [LEAD, 'team_lead'],
+        ] as const) {
+          await createUser(services, who, 'none');
+          await services.identity.addMembership(TEAM, who.username, role);
+        }
+        await createUser(services, REVIEWER, 'reviewer');
+        await createAdmin(services);
+        await registerSuite(services.database.db, SEED, { name: 'legal-qa', task: 'question-answering', metrics: ['accuracy'] });
+        await services.catalog.createModel(SEED, ModelFields.parse({ slug: SLUG, name: 'Contract Summarizer', ownerTeam: TEAM, description: 'Summarizes contracts', tasks: ['summarization'] }));
+        await services.catalog.createVersion(
+          SEED,
+          SLUG,
+          VersionFields.parse({
+            version: VERSION,
+            card: { intendedUse: 'Summarize contracts for the legal team.', limitations: 'English only.', trainingData: 'Public court filings.' },
+            approvedUseCases: ['contract summarization'],
+            benchmarks: [{ suite: 'legal-qa', metric: 'accuracy', value: 0.81 }],
+          }),
+        );
+        await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.9.0' })); // an empty draft
+        const body = safetensors();
+        const upload = await services.registry.startUpload(SEED, SLUG, VERSION, { path: 'model.safetensors', digest: sha256(body), size: body.length });
+        await services.registry.appendChunk(SEED, upload.id, 0, Readable.from([body]));
+        await services.registry.commitFiles(SEED, SLUG, VERSION);
+      },
+    });
+    ({ page, base } = e2e);
   }, 180_000);
 
-  afterAll(async () => {
-    await page?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
-    await cleanup().catch(() => undefined);
-  });
+  afterAll(() => e2e?.close());
 
   it('the contributor is told what an incomplete draft lacks', async () => {
     await signIn(page, `${base}/models/${SLUG}?version=0.9.0&tab=review`, SUBMITTER);
@@ -161,7 +140,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
     const text = (await history.textContent()) ?? '';
     for (const who of [SUBMITTER, LEAD, REVIEWER]) expect(text).toContain(who.username);
     await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-approved.png'), fullPage: true });
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   }, 60_000);
 
   it('the reviewer reads and verifies the audit log on the Admin page', async () => {
@@ -188,6 +167,6 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
     await jobs.getByText('completed').first().waitFor();
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-admin-jobs.png'), fullPage: true });
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 /** Signing in as the end-to-end tests do: a user made through the identity service, then the login form. */
 import type { Page } from 'playwright-core';
 import type { Services } from '../../src/api/services.js';
+import type { PlatformRole } from '../../src/identity/index.js';
 
 export interface Credentials {
   username: string;
@@ -11,8 +12,13 @@ export interface Credentials {
 /** The platform admin every e2e file browses as (sees drafts, may upload to any team's model). */
 export const ADMIN: Credentials = { username: 'ada', password: 'correct horse battery staple', name: 'Ada Lovelace' };
 
-export async function createAdmin(services: Services, who: Credentials = ADMIN): Promise<void> {
-  await services.identity.createUser({ ...who, email: `${who.username}@example.test`, platformRole: 'admin' });
+/** A local user to sign in as. */
+export async function createUser(services: Services, who: Credentials, platformRole: PlatformRole): Promise<void> {
+  await services.identity.createUser({ ...who, email: `${who.username}@example.test`, platformRole });
+}
+
+export function createAdmin(services: Services, who: Credentials = ADMIN): Promise<void> {
+  return createUser(services, who, 'admin');
 }
 
 /** The login form's fields, as a user finds them. */

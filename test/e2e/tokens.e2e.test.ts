@@ -2,52 +2,26 @@
  * End to end: the API tokens page (create a token, use it, revoke it) and the login page's message
  * for a failed single sign-on. The built web UI on the real app over PGlite, in headless Chromium.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import { createServices } from '../../src/api/services.js';
-import { createLogger } from '../../src/core/logger.js';
-import { ROOT } from '../../src/core/paths.js';
-import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
-import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
+import { chromiumAvailable, RESULTS_DIR, startE2eApp, type E2eApp } from './browser.js';
 import { accountMenu, createAdmin, loginForm, signIn } from './sign-in.js';
 
-const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-tokens');
 const chromiumFound = chromiumAvailable();
 
 describe.skipIf(!chromiumFound)('web UI end to end (API tokens and sign-in errors)', () => {
-  let testDb: TestDb;
-  let app: FastifyInstance;
-  let browser: Browser;
+  let e2e: E2eApp;
   let page: Page;
   let base = '';
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    ensureWebBuilt(WEB_DIST);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    testDb = await createTestDatabase('pglite');
-    const services = await createServices(testDb.database, { dataDir: tempDataDir() });
-    await createAdmin(services);
-    app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('0.0.0.0', '127.0.0.1');
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    e2e = await startE2eApp({ name: 'tokens', seed: (services) => createAdmin(services) });
+    ({ page, base } = e2e);
     await signIn(page, `${base}/`);
   }, 120_000);
 
-  afterAll(async () => {
-    await page?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
-    await testDb?.cleanup().catch(() => undefined);
-  });
+  afterAll(() => e2e?.close());
 
   const me = (token: string) => fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
 
@@ -99,9 +73,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (API tokens and sign-in error
   });
 
   it('explains a failed single sign-on on the login page and drops the parameter', async () => {
-    const visitor = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    visitor.setDefaultTimeout(10_000);
-    visitor.on('pageerror', (e) => pageErrors.push(e.message));
+    const visitor = await e2e.newPage();
     try {
       await visitor.goto(`${base}/?signin_error=disabled`);
       await loginForm(visitor).submit.waitFor();
@@ -113,6 +85,6 @@ describe.skipIf(!chromiumFound)('web UI end to end (API tokens and sign-in error
     } finally {
       await visitor.close();
     }
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

@@ -9,20 +9,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import { createServices } from '../../src/api/services.js';
 import { ModelFields, VersionFields } from '../../src/catalog/index.js';
-import { createLogger } from '../../src/core/logger.js';
-import { ROOT } from '../../src/core/paths.js';
 import { systemActor } from '../../src/identity/index.js';
-import { createTestDatabase, tempDataDir, type TestDb } from '../harness.js';
-import { chromiumAvailable, ensureWebBuilt, launchChromium, RESULTS_DIR } from './browser.js';
+import { chromiumAvailable, RESULTS_DIR, startE2eApp, type E2eApp } from './browser.js';
 import { createAdmin, signIn } from './sign-in.js';
 
-const WEB_DIST = path.join(ROOT, 'dist', 'web-e2e-upload');
 const SLUG = 'tiny-llama';
 const CHUNK = 8 * 1024 * 1024;
 const chromiumFound = chromiumAvailable();
@@ -56,14 +49,10 @@ function safetensors(): Buffer {
 }
 
 describe.skipIf(!chromiumFound)('web UI end to end (uploading files into a draft)', () => {
-  let testDb: TestDb;
-  let dataDir = '';
+  let e2e: E2eApp;
   let filesDir = '';
-  let app: FastifyInstance;
-  let browser: Browser;
   let page: Page;
   let base = '';
-  const pageErrors: string[] = [];
   const files = {
     'config.json': CONFIG,
     'model.safetensors': safetensors(),
@@ -73,8 +62,6 @@ describe.skipIf(!chromiumFound)('web UI end to end (uploading files into a draft
   const filePath = (name: string) => path.join(filesDir, name);
 
   beforeAll(async () => {
-    ensureWebBuilt(WEB_DIST);
-    mkdirSync(RESULTS_DIR, { recursive: true });
     filesDir = mkdtempSync(path.join(tmpdir(), 'garden-upload-e2e-'));
     for (const [name, bytes] of Object.entries(files)) writeFileSync(filePath(name), bytes);
     // A backslash is a legal file name character on Linux, and a path the server refuses.
@@ -84,29 +71,23 @@ describe.skipIf(!chromiumFound)('web UI end to end (uploading files into a draft
     writeFileSync(path.join(filesDir, 'tiny-llama-folder', 'config.json'), CONFIG);
     writeFileSync(path.join(filesDir, 'tiny-llama-folder', 'docs', 'usage.txt'), 'Load it with transformers.\n');
 
-    testDb = await createTestDatabase('pglite');
-    dataDir = tempDataDir();
-    const services = await createServices(testDb.database, { dataDir });
-    await services.catalog.createModel(SEED, ModelFields.parse({ slug: SLUG, name: 'Tiny Llama', ownerTeam: 'ml-platform' }));
-    await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.1.0' }));
-    await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.2.0' }));
-    await createAdmin(services);
-    app = await buildApp({ services, logger: createLogger('silent'), webDir: WEB_DIST });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('0.0.0.0', '127.0.0.1');
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    e2e = await startE2eApp({
+      name: 'upload',
+      viewportHeight: 900,
+      timeoutMs: 15_000,
+      seed: async (services) => {
+        await services.catalog.createModel(SEED, ModelFields.parse({ slug: SLUG, name: 'Tiny Llama', ownerTeam: 'ml-platform' }));
+        await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.1.0' }));
+        await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.2.0' }));
+        await createAdmin(services);
+      },
+    });
+    ({ page, base } = e2e);
     await signIn(page, `${base}/`);
   }, 120_000);
 
   afterAll(async () => {
-    await page?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
-    await testDb?.cleanup().catch(() => undefined);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await e2e?.close();
     if (filesDir) rmSync(filesDir, { recursive: true, force: true });
   });
 
@@ -268,6 +249,6 @@ describe.skipIf(!chromiumFound)('web UI end to end (uploading files into a draft
     // The first version's copy is marked shared too.
     await page.goto(`${base}/models/${SLUG}?version=0.1.0&tab=files`);
     await page.locator('[data-file="config.json"]').getByTestId('shared-badge').waitFor();
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { useState } from 'react';
 import { auditExportUrl, listAudit, verifyAudit, type AuditFilter } from '../api/admin';
 import { retryTransient } from '../api/queries';
 import { ErrorAlert } from '../components/error-alert';
-import { actionLabel, formatDateTime } from '../model/review/review-format';
+import { formatDateTime } from '../lib/format';
+import { actionLabel } from '../model/review/review-format';
 
 function detailsText(d: Record<string, unknown>): string {
   const s = JSON.stringify(d);

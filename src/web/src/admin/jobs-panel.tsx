@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { JOB_STATES, listJobs, retryJob, type Job, type JobState } from '../api/admin';
 import { retryTransient } from '../api/queries';
 import { ErrorAlert } from '../components/error-alert';
-import { formatDateTime } from '../model/review/review-format';
+import { formatDateTime } from '../lib/format';
 
 const STATE_COLORS: Record<JobState, string> = { created: 'gray', retry: 'yellow', active: 'blue', completed: 'green', cancelled: 'gray', failed: 'red' };
 

@@ -1,4 +1,4 @@
-/** Display formatting shared by the catalog and model pages. */
+/** Display formatting shared by the pages. */
 
 /** Shown for empty or unknown values. */
 export const DASH = '—';
@@ -69,6 +69,14 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return DASH;
   const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
   return Number.isNaN(d.getTime()) ? iso : `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()}`;
+}
+
+/** "29 Nov 2026, 14:05 UTC": for events within a day of each other (reviews, jobs, tokens), the time matters. */
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${formatDate(iso)}, ${d.toISOString().slice(11, 16)} UTC`;
 }
 
 let languageNames: Intl.DisplayNames | null = null;

@@ -15,7 +15,7 @@ import { useUpload } from './upload/use-upload';
 export interface FilesTabProps {
   slug: string;
   version: string;
-  /** Drafts take uploads (everyone counts as the owner until there is authentication). */
+  /** Drafts take uploads; the server decides who may upload. */
   draft: boolean;
 }
 

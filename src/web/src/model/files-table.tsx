@@ -1,11 +1,12 @@
 /** The committed files of a version: path (download link), format, size, sha256, shared blobs. */
 import { Anchor, Badge, Card, CopyButton, Group, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { API_BASE } from '../api/client';
 import { useRegistryStats } from '../api/queries';
 import type { VersionFile } from '../api/types';
 import { formatBytes } from '../lib/format';
 
 const downloadHref = (slug: string, version: string, path: string) =>
-  `/api/v1/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+  `${API_BASE}/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
 
 /** Bytes saved catalog-wide; nothing when there is nothing to say (or the stats failed). */
 function DedupSavings() {

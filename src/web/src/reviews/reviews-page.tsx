@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { Link } from 'react-router-dom';
 import { STAGE_COLORS, STAGE_LABELS, type Submission } from '../api/governance';
 import { ErrorAlert } from '../components/error-alert';
-import { formatDateTime } from '../model/review/review-format';
+import { DASH, formatDateTime } from '../lib/format';
 import { useReviewQueue } from '../model/review/review-queries';
 
 const reviewLink = (s: Submission) => `/models/${encodeURIComponent(s.slug)}?version=${encodeURIComponent(s.version)}&tab=review`;
@@ -42,7 +42,7 @@ function SubmissionTable({ items, empty, label }: { items: Submission[]; empty: 
                   {STAGE_LABELS[s.stage]}
                 </Badge>
               </Table.Td>
-              <Table.Td>{s.submittedBy ?? '—'}</Table.Td>
+              <Table.Td>{s.submittedBy ?? DASH}</Table.Td>
               <Table.Td>{formatDateTime(s.submittedAt)}</Table.Td>
             </Table.Tr>
           ))}

@@ -3,7 +3,7 @@ import { ActionIcon, Alert, Button, Checkbox, Code, CopyButton, Group, Modal, Nu
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { createToken, TOKENS_KEY, type ApiToken, type TokenScope } from '../api/tokens';
+import { createToken, TOKEN_SCOPES, TOKENS_KEY, type ApiToken, type TokenScope } from '../api/tokens';
 import { ErrorAlert } from '../components/error-alert';
 
 const SCOPE_HELP: Record<TokenScope, string> = {
@@ -32,7 +32,8 @@ export function CreateTokenModal({ opened, onClose, isAdmin }: CreateTokenModalP
       void client.invalidateQueries({ queryKey: TOKENS_KEY });
     },
   });
-  const available: TokenScope[] = isAdmin ? ['read', 'write', 'deploy', 'admin'] : ['read', 'write', 'deploy'];
+  // The server refuses the admin scope to anyone else; this only leaves out a box that would fail.
+  const available = TOKEN_SCOPES.filter((s) => isAdmin || s !== 'admin');
   const dayCount = typeof days === 'number' ? days : Number(days);
   const daysValid = Number.isInteger(dayCount) && dayCount >= 1 && dayCount <= 366;
   const valid = name.trim().length > 0 && name.trim().length <= 100 && scopes.length > 0 && daysValid;

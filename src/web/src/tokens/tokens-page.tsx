@@ -7,7 +7,7 @@ import { retryTransient } from '../api/queries';
 import { listTokens, revokeToken, tokenState, TOKENS_KEY, type ApiToken, type TokenState } from '../api/tokens';
 import { useAuth } from '../auth/auth-context';
 import { ErrorAlert } from '../components/error-alert';
-import { formatDateTime } from '../model/review/review-format';
+import { formatDateTime } from '../lib/format';
 import { CreateTokenModal } from './create-token-modal';
 
 const STATE_COLORS: Record<TokenState, string> = { active: 'green', expired: 'gray', revoked: 'red' };

@@ -1,7 +1,8 @@
 /** Who did what to this version, when and why: the audit events, oldest first. */
 import { Card, Text, Timeline, Title } from '@mantine/core';
 import type { HistoryEvent } from '../../api/governance';
-import { actionLabel, formatDateTime } from './review-format';
+import { formatDateTime } from '../../lib/format';
+import { actionLabel } from './review-format';
 
 /** The "why" of an event: its comment or reason, when it has one. */
 function reasonOf(e: HistoryEvent): string | null {

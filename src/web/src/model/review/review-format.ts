@@ -1,4 +1,6 @@
 /** Display helpers for the review screens. */
+import { capitalize } from '../../lib/format';
+
 const ACTION_LABELS: Record<string, string> = {
   'version.create': 'Draft created',
   'version.update': 'Draft edited',
@@ -17,16 +19,7 @@ const ACTION_LABELS: Record<string, string> = {
 export function actionLabel(action: string): string {
   const known = ACTION_LABELS[action];
   if (known) return known;
-  const words = action.replace(/[._]/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-/** "29 Nov 2026, 14:05 UTC": reviews happen within a day, so the time matters. */
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })}, ${d.toISOString().slice(11, 16)} UTC`;
+  return capitalize(action.replace(/[._]/g, ' '));
 }
 
 export const VERDICT_COLORS: Record<string, string> = { pass: 'green', clean: 'green', ok: 'green', warn: 'yellow', block: 'red' };

@@ -2,7 +2,7 @@
 import { Stepper, Text } from '@mantine/core';
 import { IconX } from '@tabler/icons-react';
 import type { HistoryEvent, Submission } from '../../api/governance';
-import { formatDateTime } from './review-format';
+import { formatDateTime } from '../../lib/format';
 
 interface Step {
   label: string;

@@ -2,7 +2,7 @@
 import { Alert, Badge, Card, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { IconInfoCircle } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { STAGE_COLORS, STAGE_LABELS } from '../../api/governance';
 import type { Lifecycle } from '../../api/types';
 import { useAuth } from '../../auth/auth-context';
@@ -27,13 +27,18 @@ export function ReviewTab({ slug, version, ownerTeam, lifecycle }: Props) {
   const history = useHistory(slug, version);
   const client = useQueryClient();
   const stage = submission.data?.stage;
+  const reviewedLifecycle = submission.data?.lifecycle;
+  const seenStage = useRef<string | undefined>(undefined);
   // The scan job moves the stage on its own: its audit event belongs in the history, and the
-  // version's lifecycle (shown in the header) may have changed too.
+  // version's lifecycle (shown in the header) may have changed too. The first answer only
+  // refreshes the model when the header is out of date; the history was just loaded with it.
   useEffect(() => {
     if (stage === undefined) return;
-    void client.invalidateQueries({ queryKey: ['review', slug, version, 'history'] });
-    void client.invalidateQueries({ queryKey: ['model', slug] });
-  }, [client, slug, version, stage]);
+    const changed = seenStage.current !== undefined && seenStage.current !== stage;
+    seenStage.current = stage;
+    if (changed) void client.invalidateQueries({ queryKey: ['review', slug, version, 'history'] });
+    if (changed || reviewedLifecycle !== lifecycle) void client.invalidateQueries({ queryKey: ['model', slug] });
+  }, [client, slug, version, stage, reviewedLifecycle, lifecycle]);
   // The server decides (contributors of the owner team); this only hides a button that would fail.
   const mayAct = me.user.platformRole === 'admin' || me.teams.some((t) => t.slug === ownerTeam);
   const canSubmit = lifecycle === 'draft' && mayAct;
