@@ -75,13 +75,13 @@ beforeAll(async () => {
   tokens.admin = t.adminToken;
   const { identity } = services;
   for (const [name, role] of [['viewer-a', 'viewer'], ['contrib-a', 'contributor'], ['lead-a', 'team_lead']] as const) {
-    await identity.createUser({ username: name });
-    await identity.addMembership('alpha', name, role);
+    await identity.createUser(SYS, { username: name });
+    await identity.addMembership(SYS, 'alpha', name, role);
   }
-  await identity.createUser({ username: 'contrib-b' });
-  await identity.addMembership('beta', 'contrib-b', 'contributor');
-  await identity.createUser({ username: 'reviewer', platformRole: 'reviewer' });
-  await identity.createUser({ username: 'bystander' });
+  await identity.createUser(SYS, { username: 'contrib-b' });
+  await identity.addMembership(SYS, 'beta', 'contrib-b', 'contributor');
+  await identity.createUser(SYS, { username: 'reviewer', platformRole: 'reviewer' });
+  await identity.createUser(SYS, { username: 'bystander' });
   const all: Scope[] = ['read', 'write', 'deploy'];
   tokens.viewerA = await userToken('viewer-a', all);
   tokens.contribA = await userToken('contrib-a', all);

@@ -9,6 +9,10 @@ import { buildApp } from '../src/api/app.js';
 import type { Services } from '../src/api/services.js';
 import { createLogger } from '../src/core/logger.js';
 import { createTestServices } from './harness.js';
+import { systemActor } from '../src/identity/index.js';
+
+/** Who creates the test's users and memberships (not a signed-in user). */
+const SETUP = systemActor('test-setup');
 
 let app: FastifyInstance;
 let services: Services;
@@ -21,8 +25,8 @@ beforeAll(async () => {
   services = t.services;
   cleanup = t.cleanup;
   admin = t.adminToken;
-  await services.identity.createUser({ username: 'carol', password: PASSWORD, name: 'Carol' });
-  await services.identity.addMembership('alpha', 'carol', 'contributor');
+  await services.identity.createUser(SETUP, { username: 'carol', password: PASSWORD, name: 'Carol' });
+  await services.identity.addMembership(SETUP, 'alpha', 'carol', 'contributor');
   app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
 });
 afterAll(async () => {

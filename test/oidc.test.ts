@@ -16,9 +16,12 @@ import { buildApp } from '../src/api/app.js';
 import { createServices, type Services } from '../src/api/services.js';
 import { loadConfig } from '../src/core/config.js';
 import { createLogger } from '../src/core/logger.js';
-import { mapGroups } from '../src/identity/index.js';
+import { mapGroups, systemActor } from '../src/identity/index.js';
 import { safeReturnTo, usernameFrom } from '../src/identity/oidc.js';
 import { createTestDatabase, tempDataDir } from './harness.js';
+
+/** Who creates the test's users and memberships (not a signed-in user). */
+const SETUP = systemActor('test-setup');
 
 const CALLBACK = '/api/v1/auth/oidc/callback';
 
@@ -284,8 +287,8 @@ describe('single sign-on with a confidential client (groups from userinfo)', () 
   });
 
   it('a later sign-in follows changed groups: oidc memberships replaced, local ones kept, same user', async () => {
-    await s.services.identity.addMembership('gamma', 'alice', 'viewer'); // local
-    await s.services.identity.addMembership('delta', 'alice', 'contributor'); // local, and the IdP names delta too
+    await s.services.identity.addMembership(SETUP, 'gamma', 'alice', 'viewer'); // local
+    await s.services.identity.addMembership(SETUP, 'delta', 'alice', 'contributor'); // local, and the IdP names delta too
     const before = people.alice!.groups;
     people.alice!.groups = ['team:beta:viewer', 'team:delta:viewer', 'garden-admins', 'some-unrelated-group', 'team:Bad Slug:viewer', 'team:epsilon:owner'];
     try {
@@ -382,7 +385,7 @@ describe('single sign-on with a public client (groups in the ID token), local si
   let s: Setup;
   beforeAll(async () => {
     s = await setup({ publicClient: true, conform: false, env: { GARDEN_OIDC_LOCAL_LOGIN: 'false' } });
-    await s.services.identity.createUser({ username: 'bob.builder', password: 'a local password!' });
+    await s.services.identity.createUser(SETUP, { username: 'bob.builder', password: 'a local password!' });
   });
   afterAll(async () => {
     await s?.close();

@@ -77,8 +77,8 @@ describe.each(dbKinds())('submission workflow on %s', (kind) => {
     const id = services.identity;
     const admin = (await id.resolveToken(t.adminToken, 'setup'))!;
     const user = async (name: string, platformRole: 'none' | 'reviewer' | 'admin', team?: 'contributor' | 'team_lead') => {
-      await id.createUser({ username: name, platformRole });
-      if (team) await id.addMembership('alpha', name, team);
+      await id.createUser(SYS, { username: name, platformRole });
+      if (team) await id.addMembership(SYS, 'alpha', name, team);
       tokens[name] = (await id.createToken(admin, { name: 't', scopes: ['read', 'write', 'deploy'] as Scope[], expiresInDays: 1, username: name })).token;
     };
     await user('sub', 'none', 'contributor');

@@ -252,7 +252,7 @@ export function createIdentityService(deps: IdentityDeps) {
 
   const requireAdmin = requireAdminRole;
 
-  async function createUser(input: UserInput, actor: Actor = SYSTEM): Promise<{ id: string; username: string }> {
+  async function createUser(actor: Actor, input: UserInput): Promise<{ id: string; username: string }> {
     requireAdmin(actor, 'create users');
     if (!USERNAME.test(input.username)) throw new AppError('INVALID_INPUT', 'username: 2-64 characters, lowercase letters, digits, ".", "_" or "-"', { username: input.username });
     if (input.password !== undefined && input.password.length < 12) throw new AppError('INVALID_INPUT', 'password: at least 12 characters');
@@ -315,7 +315,7 @@ export function createIdentityService(deps: IdentityDeps) {
     });
   }
 
-  async function addMembership(teamSlug: string, username: string, role: TeamRole, actor: Actor = SYSTEM): Promise<void> {
+  async function addMembership(actor: Actor, teamSlug: string, username: string, role: TeamRole): Promise<void> {
     requireAdmin(actor, 'change team memberships');
     await db.transaction(async (tx) => {
       const u = await userByName(tx, username);
@@ -413,7 +413,7 @@ export function createIdentityService(deps: IdentityDeps) {
     const [any] = await db.select({ id: users.id }).from(users).limit(1);
     if (any) return null;
     const password = randomSecret(12);
-    await createUser({ username: BOOTSTRAP_ADMIN, name: 'Administrator', password, platformRole: 'admin' });
+    await createUser(SYSTEM, { username: BOOTSTRAP_ADMIN, name: 'Administrator', password, platformRole: 'admin' });
     if (adminTokenHash) return { username: BOOTSTRAP_ADMIN, password, token: null };
     const admin = await userByName(db, BOOTSTRAP_ADMIN);
     if (!admin) throw new Error('bootstrap admin vanished');

@@ -41,7 +41,7 @@ describe.skipIf(!chromiumFound)('web UI end to end (catalog and model page)', ()
         await services.registry.appendChunk(SEED, up.id, 0, Readable.from([config]));
         await services.registry.commitFiles(SEED, 'bert-ner-japanese', '1.3.0');
         await createAdmin(services);
-        await services.identity.addMembership('legal-ml', ADMIN.username, 'team_lead');
+        await services.identity.addMembership(SEED, 'legal-ml', ADMIN.username, 'team_lead');
       },
     });
     ({ page, base } = e2e);

@@ -61,7 +61,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
           [LEAD, 'team_lead'],
         ] as const) {
           await createUser(services, who, 'none');
-          await services.identity.addMembership(TEAM, who.username, role);
+          await services.identity.addMembership(SEED, TEAM, who.username, role);
         }
         await createUser(services, REVIEWER, 'reviewer');
         await createAdmin(services);

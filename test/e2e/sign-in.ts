@@ -1,7 +1,10 @@
 /** Signing in as the end-to-end tests do: a user made through the identity service, then the login form. */
 import type { Page } from 'playwright-core';
 import type { Services } from '../../src/api/services.js';
-import type { PlatformRole } from '../../src/identity/index.js';
+import { systemActor, type PlatformRole } from '../../src/identity/index.js';
+
+/** Who creates the test's users and memberships (not a signed-in user). */
+const SETUP = systemActor('test-setup');
 
 export interface Credentials {
   username: string;
@@ -14,7 +17,7 @@ export const ADMIN: Credentials = { username: 'ada', password: 'correct horse ba
 
 /** A local user to sign in as. */
 export async function createUser(services: Services, who: Credentials, platformRole: PlatformRole): Promise<void> {
-  await services.identity.createUser({ ...who, email: `${who.username}@example.test`, platformRole });
+  await services.identity.createUser(SETUP, { ...who, email: `${who.username}@example.test`, platformRole });
 }
 
 export function createAdmin(services: Services, who: Credentials = ADMIN): Promise<void> {

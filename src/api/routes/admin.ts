@@ -45,7 +45,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: z.object({ id: z.string(), username: z.string() }) },
       },
     },
-    async (req, reply) => reply.code(201).send(await identity.createUser(req.body, req.actor)),
+    async (req, reply) => reply.code(201).send(await identity.createUser(req.actor, req.body)),
   );
 
   app.patch(
@@ -86,7 +86,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      await identity.addMembership(req.params.team, req.params.username, req.body.role, req.actor);
+      await identity.addMembership(req.actor, req.params.team, req.params.username, req.body.role);
       return reply.code(204).send();
     },
   );
