@@ -1,0 +1,99 @@
+/**
+ * Deployment templates: the organisation's standard ways to run a model (low-latency, batch,
+ * streaming, evaluation). One zod schema gives validation, types and the API document; engines
+ * read the resolved settings (template + a deployment's overrides).
+ */
+import { z } from 'zod';
+
+const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a Kubernetes quantity such as "500m", "2", "4Gi"');
+
+export const TemplateSettings = z.strictObject({
+  resources: z.strictObject({
+    cpu: Quantity,
+    memory: Quantity,
+    gpus: z.number().int().min(0).max(16),
+  }),
+  health: z.strictObject({
+    initialDelaySeconds: z.number().int().min(0).max(3600),
+    periodSeconds: z.number().int().min(1).max(3600),
+    timeoutSeconds: z.number().int().min(1).max(600),
+    failureThreshold: z.number().int().min(1).max(100),
+  }),
+  autoscaling: z.strictObject({
+    minReplicas: z.number().int().min(0).max(1000),
+    maxReplicas: z.number().int().min(1).max(1000),
+    /** What the autoscaler follows (the KServe CRD enum). */
+    metric: z.enum(['cpu', 'memory', 'concurrency', 'rps']),
+    target: z.number().int().min(1).max(100_000),
+  }),
+  /** Request timeout in seconds. */
+  timeoutSeconds: z.number().int().min(1).max(3600),
+  /** KServe deployment mode: Standard (raw Deployments) or Knative (scale to zero). */
+  deploymentMode: z.enum(['Standard', 'Knative']),
+  /** Labels put on every resource for monitoring (Prometheus relabelling, dashboards). */
+  labels: z.record(z.string().regex(/^[a-z0-9A-Z._/-]{1,63}$/), z.string().max(63)),
+  /** Latency the smoke test holds a deployment to (p95 of the smoke inputs, milliseconds). */
+  latencyTargetMs: z.number().int().min(1).max(600_000),
+});
+export type TemplateSettings = z.infer<typeof TemplateSettings>;
+
+/** What a deployment may change of its template (any subset, merged one level deep). */
+export const TemplateOverrides = z.strictObject({
+  resources: TemplateSettings.shape.resources.partial().optional(),
+  health: TemplateSettings.shape.health.partial().optional(),
+  autoscaling: TemplateSettings.shape.autoscaling.partial().optional(),
+  timeoutSeconds: TemplateSettings.shape.timeoutSeconds.optional(),
+  deploymentMode: TemplateSettings.shape.deploymentMode.optional(),
+  labels: TemplateSettings.shape.labels.optional(),
+  latencyTargetMs: TemplateSettings.shape.latencyTargetMs.optional(),
+});
+export type TemplateOverrides = z.infer<typeof TemplateOverrides>;
+
+export const TemplateName = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'lowercase letters, digits and dashes, 2-40 characters');
+
+export const DeploymentTemplate = z.strictObject({
+  name: TemplateName,
+  description: z.string().max(500),
+  settings: TemplateSettings,
+});
+export type DeploymentTemplate = z.infer<typeof DeploymentTemplate>;
+
+/** Template settings with a deployment's overrides applied. */
+export function resolveSettings(base: TemplateSettings, o: TemplateOverrides | undefined): TemplateSettings {
+  if (!o) return base;
+  return {
+    resources: { ...base.resources, ...o.resources },
+    health: { ...base.health, ...o.health },
+    autoscaling: { ...base.autoscaling, ...o.autoscaling },
+    timeoutSeconds: o.timeoutSeconds ?? base.timeoutSeconds,
+    deploymentMode: o.deploymentMode ?? base.deploymentMode,
+    labels: { ...base.labels, ...o.labels },
+    latencyTargetMs: o.latencyTargetMs ?? base.latencyTargetMs,
+  };
+}
+
+const health = { initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 };
+
+/** The four templates every installation starts with; admins edit them or add their own. */
+export const BUILT_IN_TEMPLATES: DeploymentTemplate[] = [
+  {
+    name: 'low-latency',
+    description: 'Interactive traffic: always-warm replicas, CPU-driven scaling, short timeouts.',
+    settings: { resources: { cpu: '2', memory: '4Gi', gpus: 0 }, health, autoscaling: { minReplicas: 1, maxReplicas: 4, metric: 'cpu', target: 60 }, timeoutSeconds: 30, deploymentMode: 'Standard', labels: { 'garden.io/profile': 'low-latency' }, latencyTargetMs: 200 },
+  },
+  {
+    name: 'batch',
+    description: 'Offline scoring: scales to zero between jobs, many concurrent requests per replica, long timeouts.',
+    settings: { resources: { cpu: '4', memory: '8Gi', gpus: 0 }, health: { ...health, initialDelaySeconds: 10 }, autoscaling: { minReplicas: 0, maxReplicas: 8, metric: 'concurrency', target: 8 }, timeoutSeconds: 600, deploymentMode: 'Knative', labels: { 'garden.io/profile': 'batch' }, latencyTargetMs: 5000 },
+  },
+  {
+    name: 'streaming',
+    description: 'Generative models streaming tokens: a GPU per replica, concurrency-driven scaling, long timeouts.',
+    settings: { resources: { cpu: '4', memory: '16Gi', gpus: 1 }, health: { ...health, initialDelaySeconds: 30 }, autoscaling: { minReplicas: 1, maxReplicas: 4, metric: 'concurrency', target: 4 }, timeoutSeconds: 900, deploymentMode: 'Standard', labels: { 'garden.io/profile': 'streaming' }, latencyTargetMs: 2000 },
+  },
+  {
+    name: 'evaluation',
+    description: 'Temporary evaluation endpoints: one small replica, no autoscaling, removed when their lifetime ends.',
+    settings: { resources: { cpu: '1', memory: '2Gi', gpus: 0 }, health, autoscaling: { minReplicas: 1, maxReplicas: 1, metric: 'concurrency', target: 4 }, timeoutSeconds: 60, deploymentMode: 'Standard', labels: { 'garden.io/profile': 'evaluation' }, latencyTargetMs: 1000 },
+  },
+];
