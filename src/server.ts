@@ -18,7 +18,7 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
   const started = Date.now();
   const database = await openDatabase({ url: config.db.url, dataDir: config.dataDir });
   await database.migrate();
-  const services = await createServices(database, { dataDir: config.dataDir, store: config.store, adminToken: config.auth.adminToken, sessionHours: config.auth.sessionHours, oidc: config.auth.oidc });
+  const services = await createServices(database, { dataDir: config.dataDir, store: config.store, adminToken: config.auth.adminToken, sessionHours: config.auth.sessionHours, oidc: config.auth.oidc, deploy: config.deploy, logger });
   const boot = await services.identity.bootstrap();
   if (config.demo) {
     const report = await loadDemoCatalogOnce(database.db, services.catalog);
@@ -39,6 +39,10 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
   if (boot) printBootstrap(url, boot);
   await services.jobs.start({ workers: config.workers });
   await services.jobs.schedule('registry-housekeeping', '*/10 * * * *');
+  await services.jobs.schedule('reap-endpoints', '* * * * *');
+  // Deployments recorded as running: keep what still runs, start again what the last stop ended.
+  const reconciled = await services.deployments.reconcile();
+  if (reconciled.kept + reconciled.restarted + reconciled.failed) logger.info(reconciled, 'deployments reconciled');
   return {
     app,
     services,
@@ -46,6 +50,8 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
     close: async () => {
       await app.close();
       await services.jobs.stop();
+      await services.deployments.settle();
+      await services.runner.close();
       await database.close();
     },
   };

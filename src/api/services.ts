@@ -17,6 +17,11 @@ import { createJobQueue, type JobQueue, type QueueOptions } from '../jobs/queue.
 import { createSuiteService, createUseCheck, createWorkflowService, registerScanJob, type SuiteService, type UseCheck, type WorkflowService } from '../governance/index.js';
 import { createJobAdmin, type JobAdmin } from '../jobs/admin.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import type { Config } from '../core/config.js';
+import { createDeploymentService, createLimitService, createLocalProcessEngine, createTemplateService, seedTemplates, type DeploymentEngine, type DeploymentService, type EngineName, type LimitService, type TemplateService } from '../deploy/index.js';
+import { createLocalRunner } from '../runner/supervisor.js';
+import { createPlayground, type Playground } from '../deploy/playground.js';
+import type { LocalRunner } from '../runner/types.js';
 
 export interface Services {
   database: Database;
@@ -36,6 +41,16 @@ export interface Services {
   useCheck: UseCheck;
   /** The job queue for admins. */
   jobAdmin: JobAdmin;
+  /** Deployment templates (admins edit them). */
+  templates: TemplateService;
+  /** Evaluation endpoint lifetime and team quotas. */
+  limits: LimitService;
+  /** Deployments and evaluation endpoints on the configured engines. */
+  deployments: DeploymentService;
+  /** Playground and comparison requests to ready endpoints. */
+  playground: Playground;
+  /** The local runner's processes on this host. */
+  runner: LocalRunner;
   metrics: Metrics;
   /** Serialized answers of catalog reads, dropped on every catalog change. */
   readCache: ReadCache;
@@ -57,6 +72,10 @@ export interface ServiceOptions {
   oidc?: OidcConfig | undefined;
   logger?: Logger;
   jobs?: QueueOptions;
+  /** Deployment engines (default: the local runner on 127.0.0.1). */
+  deploy?: Config['deploy'];
+  /** Extra engines (tests inject KServe against a fake API server). */
+  engines?: Partial<Record<EngineName, DeploymentEngine>>;
 }
 
 export async function createServices(database: Database, opts: ServiceOptions): Promise<Services> {
@@ -81,10 +100,36 @@ export async function createServices(database: Database, opts: ServiceOptions): 
   const workflow = createWorkflowService({ db: database.db, jobs });
   registerScanJob(jobs, registry, workflow);
   const catalog = createCatalogService({ db: database.db, publicCatalog });
+  const logger = opts.logger ?? createLogger('silent');
+  const useCheck = createUseCheck({ db: database.db, catalog });
+  await seedTemplates(database.db);
+  const templates = createTemplateService({ db: database.db });
+  const deploy = opts.deploy ?? { defaultEngine: 'local' as const, runnerHost: '127.0.0.1' };
+  const runner = createLocalRunner({ logDir: path.join(opts.dataDir, 'endpoints', 'logs'), logger });
+  const engines: Partial<Record<EngineName, DeploymentEngine>> = { local: createLocalProcessEngine({ runner, host: deploy.runnerHost }), ...(await kserveEngine(deploy, logger)), ...opts.engines };
+  const deployments = createDeploymentService({
+    db: database.db,
+    catalog,
+    registry,
+    useCheck,
+    templates,
+    engines,
+    defaultEngine: deploy.defaultEngine,
+    endpointsDir: path.join(opts.dataDir, 'endpoints'),
+    storageUriOf: (slug, version, manifest) => manifest ?? `hf://${slug}:${version}`,
+    logger,
+  });
+  runner.onFailure((f) => void deployments.markFailed(f.id, f.reason, f.message, f.logTail));
+  jobs.register('reap-endpoints', { retryLimit: 1, retryDelaySeconds: 30, expireInSeconds: 600, concurrency: 1 }, async () => ({ reaped: await deployments.reap() }));
   return {
+    templates,
+    limits: createLimitService({ db: database.db }),
+    deployments,
+    playground: createPlayground({ deployments }),
+    runner,
     workflow,
     suites: createSuiteService({ db: database.db }),
-    useCheck: createUseCheck({ db: database.db, catalog }),
+    useCheck,
     jobAdmin: createJobAdmin({ db: database.db, jobs }),
     database,
     catalog,
@@ -98,6 +143,13 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     readCache: createReadCache(),
     version: PRODUCT_VERSION,
   };
+}
+
+/** KServe, when a namespace is configured (the client library is loaded only then). */
+async function kserveEngine(deploy: Config['deploy'], logger: Logger): Promise<Partial<Record<EngineName, DeploymentEngine>>> {
+  if (!deploy.kubeNamespace) return {};
+  const { createKServeEngine } = await import('../deploy/adapters/kserve/engine.js');
+  return { kserve: createKServeEngine({ namespace: deploy.kubeNamespace, kubeConfig: deploy.kubeconfig, logger, hfEndpoint: deploy.publicUrl }) };
 }
 
 declare module 'fastify' {

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadClientConfig } from '../core/client-config.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerDeployCommands } from './deploy-commands.js';
 import { ApiError, createClient } from './client.js';
 import { count, gb, table } from './format.js';
 import type { ImportReportT, ModelDetailT, ModelSummaryT } from '../catalog/index.js';
@@ -262,6 +263,7 @@ export function buildCli(): Command {
       print({ files }, o, () => `${files.length} files verified in ${folder}`);
     });
   registerAdminCommands(program, { withServerOptions, client, print });
+  registerDeployCommands(program, { withServerOptions, client, print });
   return program;
 }
 

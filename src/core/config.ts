@@ -63,6 +63,21 @@ const ConfigSchema = z
       })
       .strict()
       .default({ sessionHours: 12, trustProxy: false }),
+    deploy: z
+      .object({
+        /** The engine deployments use unless deployment.yaml names one. */
+        defaultEngine: z.enum(['local', 'kserve']).default('local'),
+        /** Interface local endpoints listen on (127.0.0.1: this host only). */
+        runnerHost: z.string().min(1).default('127.0.0.1'),
+        /** KServe: namespace for InferenceServices; the engine is on when it is set. */
+        kubeNamespace: z.string().min(1).optional(),
+        /** KServe: kubeconfig file (default: in-cluster service account, then ~/.kube/config). */
+        kubeconfig: z.string().min(1).optional(),
+        /** KServe: the garden URL the storage initializer downloads from (HF_ENDPOINT, for hf:// URIs). */
+        publicUrl: z.string().url().optional(),
+      })
+      .strict()
+      .default({ defaultEngine: 'local', runnerHost: '127.0.0.1' }),
     store: z
       .object({
         /** Where model files live: this host's disk, an OCI registry, or an S3-compatible bucket. */
@@ -137,6 +152,8 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (bool(env.GARDEN_OIDC_LOCAL_LOGIN) !== undefined) oidc.localLogin = bool(env.GARDEN_OIDC_LOCAL_LOGIN);
   if (Object.keys(oidc).length) auth.oidc = oidc;
   if (Object.keys(auth).length) raw.auth = auth;
+  const deploy = pick(env, { defaultEngine: 'GARDEN_DEPLOY_ENGINE', runnerHost: 'GARDEN_RUNNER_HOST', kubeNamespace: 'GARDEN_KUBE_NAMESPACE', kubeconfig: 'GARDEN_KUBECONFIG', publicUrl: 'GARDEN_PUBLIC_URL' });
+  if (deploy) raw.deploy = deploy;
   const store: Record<string, unknown> = {};
   if (env.GARDEN_STORE) store.kind = env.GARDEN_STORE;
   if (env.GARDEN_MAX_FILE_GB) store.maxFileGb = env.GARDEN_MAX_FILE_GB;

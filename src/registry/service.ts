@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { createWriteStream } from 'node:fs';
 import { link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -406,6 +406,25 @@ export function createRegistryService(deps: RegistryDeps) {
     }
   }
 
+  /**
+   * Stores a small file that is not a model file (an evaluation dataset) as a blob: bytes first,
+   * then the row, so a row never names missing bytes. The caller references it in its own table
+   * in the same unit of work, which keeps the collector off it.
+   */
+  async function putSmallBlob(bytes: Buffer): Promise<{ digest: string; size: number }> {
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
+    if (!(await store.head(digest))) await store.put(digest, Readable.from([bytes]), bytes.length);
+    await db.insert(blobs).values({ digest, size: bytes.length }).onConflictDoNothing();
+    return { digest, size: bytes.length };
+  }
+
+  /** The bytes of a small blob (datasets), whole. */
+  async function readSmallBlob(digest: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of await store.get(digest as Digest)) chunks.push(Buffer.from(c as Uint8Array));
+    return Buffer.concat(chunks);
+  }
+
   /** Bytes the catalog would hold without deduplication, and what it holds. */
   async function storageStats(actor: Actor): Promise<{ referencedBytes: number; storedBytes: number; savedBytes: number }> {
     const [row] = await queryRows<{ referenced: number; stored: number }>(
@@ -436,6 +455,7 @@ export function createRegistryService(deps: RegistryDeps) {
              WHERE b.created_at < ${cutoff.toISOString()}::timestamptz
                AND NOT EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)
                AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.digest = b.digest)
+               AND NOT EXISTS (SELECT 1 FROM evaluation_suites s WHERE s.dataset_digest = b.digest)
            RETURNING b.digest, b.size::float8 AS size`,
       );
       for (const d of rows) await store.delete(d.digest as Digest);
@@ -457,6 +477,8 @@ export function createRegistryService(deps: RegistryDeps) {
   }
 
   return {
+    putSmallBlob,
+    readSmallBlob,
     withVersionFolder,
     startUpload,
     uploadStatus,

@@ -446,10 +446,60 @@ export const evaluationSuites = pgTable('evaluation_suites', {
   metrics: textArray('metrics'),
   /** The platform can run it by itself (a benchmark job is queued on submission). */
   automatic: boolean('automatic').notNull().default(false),
+  /** The dataset (JSON lines) as a blob in the artifact store; null for suites run elsewhere. */
+  datasetDigest: text('dataset_digest').references(() => blobs.digest),
+  datasetName: text('dataset_name'),
+  datasetItems: integer('dataset_items'),
+  /** Bumped when the dataset or metrics change, so results name what they measured. */
+  revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),
 });
 
-/** Deployments of versions (the deployment issue fills in engines and endpoints). */
+/** One run of a suite against a version (through a temporary endpoint); results land in benchmark_results. */
+export const evaluationRuns = pgTable(
+  'evaluation_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    suite: text('suite')
+      .notNull()
+      .references(() => evaluationSuites.name, { onDelete: 'cascade' }),
+    suiteRevision: integer('suite_revision').notNull(),
+    versionId: integer('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    /** queued | running | succeeded | failed */
+    state: text('state').notNull().default('queued'),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    hardware: text('hardware'),
+    results: jsonb('results'),
+    samples: jsonb('samples'),
+    error: text('error'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('evaluation_runs_version_idx').on(t.versionId), check('evaluation_runs_state_check', sql`${t.state} IN ('queued','running','succeeded','failed')`)],
+);
+
+/** Admin-editable deployment templates (resources, health checks, autoscaling, timeouts, labels). */
+export const deploymentTemplates = pgTable('deployment_templates', {
+  name: text('name').primaryKey(),
+  description: text('description').notNull().default(''),
+  settings: jsonb('settings').notNull(),
+  builtIn: boolean('built_in').notNull().default(false),
+  updatedBy: uuid('updated_by').references(() => users.id),
+  updatedAt: updatedAt(),
+});
+
+/** Per-team limits on evaluation endpoints; null columns take the installation defaults. */
+export const teamQuotas = pgTable('team_quotas', {
+  team: text('team').primaryKey(),
+  maxEvalEndpoints: integer('max_eval_endpoints'),
+  maxGpus: integer('max_gpus'),
+  updatedAt: updatedAt(),
+});
+
+/** Deployments of versions: evaluation endpoints and production deployments, on any engine. */
 export const deployments = pgTable(
   'deployments',
   {
@@ -457,13 +507,39 @@ export const deployments = pgTable(
     versionId: integer('version_id')
       .notNull()
       .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    /** DNS-safe endpoint name (the InferenceService name on KServe). */
+    name: text('name'),
     team: text('team').notNull(),
     useCase: text('use_case').notNull(),
     /** evaluation | production */
     environment: text('environment').notNull(),
+    template: text('template').notNull().default('evaluation'),
+    /** local | kserve */
+    engine: text('engine').notNull().default('local'),
+    /** The template's settings with the deployment's overrides applied, as deployed. */
+    settings: jsonb('settings'),
+    overrides: jsonb('overrides'),
+    gpus: integer('gpus').notNull().default(0),
+    /** pending | starting | ready | failed | stopping | stopped | expired (and legacy: running) */
     state: text('state').notNull().default('running'),
+    endpointUrl: text('endpoint_url'),
+    /** Engine facts: pid and url for the local runner, namespace/name/uid for KServe. */
+    handle: jsonb('handle'),
+    lastError: text('last_error'),
+    logTail: textArray('log_tail'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => users.id),
     createdAt: createdAt(),
+    readyAt: timestamp('ready_at', { withTimezone: true }),
+    stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+    stoppedBy: uuid('stopped_by').references(() => users.id),
   },
-  (t) => [index('deployments_version_idx').on(t.versionId), check('deployments_environment_check', sql`${t.environment} IN ('evaluation','production')`)],
+  (t) => [
+    index('deployments_version_idx').on(t.versionId),
+    index('deployments_team_state_idx').on(t.team, t.state),
+    uniqueIndex('deployments_live_name_key').on(t.name).where(sql`${t.state} IN ('pending','starting','ready','stopping')`),
+    check('deployments_environment_check', sql`${t.environment} IN ('evaluation','production')`),
+    check('deployments_engine_check', sql`${t.engine} IN ('local','kserve')`),
+    check('deployments_state_check', sql`${t.state} IN ('running','pending','starting','ready','failed','stopping','stopped','expired')`),
+  ],
 );

@@ -1,0 +1,97 @@
+/** Deployments, evaluation endpoints, templates, limits, the playground and side-by-side comparison. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SemVer, Slug } from '../../catalog/index.js';
+import { AppError } from '../../core/errors.js';
+import { DeploymentSpec, DeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
+import { CompareRequest, CompareView, TryRequest, TryView } from '../../deploy/playground.js';
+import type { Actor } from '../../identity/index.js';
+
+const Id = z.object({ id: z.string().uuid() }).strict();
+const TemplateViewSchema = DeploymentTemplate.extend({ builtIn: z.boolean(), updatedAt: z.string() });
+const CreateBody = DeploymentSpec.extend({ wait: z.boolean().optional() });
+
+/** The team an evaluation endpoint counts against: the one named, or the caller's only team. */
+function teamOf(actor: Actor, named: string | undefined): string {
+  if (named) return named;
+  const teams = actor.kind === 'user' ? [...actor.teams.keys()] : [];
+  if (teams.length === 1) return teams[0]!;
+  throw new AppError('INVALID_INPUT', teams.length ? `name the team the endpoint counts against: one of ${teams.join(', ')}` : 'name the team the endpoint counts against', { errors: [{ path: 'team', message: 'required' }] });
+}
+
+export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { deployments, templates, limits, playground } = app.services;
+  const tags = ['deployments'];
+
+  app.get('/deployment-templates', { schema: { tags, summary: 'Deployment templates (resources, health checks, autoscaling, timeouts, labels)', response: { 200: z.array(TemplateViewSchema) } } }, async (req) => templates.list(req.actor));
+  app.get('/deployment-templates/:name', { schema: { tags, summary: 'One deployment template', params: z.object({ name: TemplateName }), response: { 200: TemplateViewSchema } } }, async (req) => templates.get(req.actor, req.params.name));
+  app.put(
+    '/deployment-templates/:name',
+    { schema: { tags, summary: 'Create or replace a template (admins)', params: z.object({ name: TemplateName }), body: z.object({ description: z.string().max(500), settings: TemplateSettings }).strict(), response: { 200: TemplateViewSchema } } },
+    async (req) => templates.put(req.actor, { name: req.params.name, ...req.body }),
+  );
+  app.delete('/deployment-templates/:name', { schema: { tags, summary: 'Remove a template an admin added (admins)', params: z.object({ name: TemplateName }) } }, async (req, reply) => {
+    await templates.remove(req.actor, req.params.name);
+    return reply.code(204).send();
+  });
+
+  app.get('/eval-limits', { schema: { tags, summary: 'Evaluation endpoint lifetime and default team quotas', response: { 200: EvalLimits } } }, async (req) => limits.get(req.actor));
+  app.put('/eval-limits', { schema: { tags, summary: 'Change the evaluation endpoint lifetime and default quotas (admins)', body: EvalLimits, response: { 200: EvalLimits } } }, async (req) => limits.set(req.actor, req.body));
+  app.get('/teams/:team/quota', { schema: { tags, summary: 'The evaluation quota that applies to a team', params: z.object({ team: z.string() }), response: { 200: z.object({ maxEndpoints: z.number(), maxGpus: z.number() }) } } }, async (req) => (await limits.teamQuotas(req.actor, [req.params.team]))[req.params.team]!);
+  app.put('/teams/:team/quota', { schema: { tags, summary: 'Set a team’s evaluation quota; null takes the default (admins)', params: z.object({ team: z.string() }), body: TeamQuota } }, async (req, reply) => {
+    await limits.setTeamQuota(req.actor, req.params.team, req.body);
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/deployments',
+    {
+      schema: {
+        tags,
+        summary: 'Deploy a version (deployment.yaml as JSON); ?dryRun=true validates and returns the manifests without starting anything',
+        querystring: z.object({ dryRun: z.enum(['true', 'false']).optional() }).strict(),
+        body: CreateBody,
+        response: { 200: DryRunView, 202: DeploymentView, 201: DeploymentView },
+      },
+    },
+    async (req, reply) => {
+      const { wait, ...spec } = req.body;
+      if (req.query.dryRun === 'true') return reply.code(200).send(await deployments.dryRun(req.actor, spec));
+      const d = await deployments.create(req.actor, spec, { wait: wait ?? false });
+      return reply.code(d.state === 'starting' ? 202 : 201).send(d);
+    },
+  );
+  app.post(
+    '/models/:slug/versions/:version/eval-endpoint',
+    {
+      schema: {
+        tags,
+        summary: 'Start a temporary evaluation endpoint (evaluation template, the installation’s lifetime, the team’s quota)',
+        params: z.object({ slug: Slug, version: SemVer }).strict(),
+        body: z.object({ team: z.string().optional(), wait: z.boolean().optional() }).strict(),
+        response: { 202: DeploymentView, 201: DeploymentView },
+      },
+    },
+    async (req, reply) => {
+      const spec = { model: `${req.params.slug}@${req.params.version}`, template: 'evaluation', team: teamOf(req.actor, req.body.team), useCase: 'evaluation', environment: 'evaluation' as const, engine: 'local' as const };
+      const d = await deployments.create(req.actor, spec, { wait: req.body.wait ?? false });
+      return reply.code(d.state === 'starting' ? 202 : 201).send(d);
+    },
+  );
+  app.get(
+    '/deployments',
+    {
+      schema: {
+        tags,
+        summary: 'Deployments you can see, newest first',
+        querystring: z.object({ slug: z.string().optional(), version: z.string().optional(), team: z.string().optional(), live: z.enum(['true', 'false']).optional(), environment: z.enum(['evaluation', 'production']).optional() }).strict(),
+        response: { 200: z.array(DeploymentView) },
+      },
+    },
+    async (req) => deployments.list(req.actor, { ...req.query, live: req.query.live === 'true' }),
+  );
+  app.get('/deployments/:id', { schema: { tags, summary: 'One deployment: state, endpoint, expiry, last error and log lines', params: Id, response: { 200: DeploymentView } } }, async (req) => deployments.get(req.actor, req.params.id));
+  app.post('/deployments/:id/stop', { schema: { tags, summary: 'Stop a deployment or evaluation endpoint now', params: Id, response: { 200: DeploymentView } } }, async (req) => deployments.stop(req.actor, req.params.id));
+  app.post('/deployments/:id/try', { schema: { tags, summary: 'Playground: send inputs to a ready endpoint; answers with outputs and latency', params: Id, body: TryRequest, response: { 200: TryView } } }, async (req) => playground.tryOut(req.actor, req.params.id, req.body));
+  app.post('/compare', { schema: { tags, summary: 'Send the same inputs to two to four endpoints; outputs, p50/p95 latency and errors side by side', body: CompareRequest, response: { 200: CompareView } } }, async (req) => playground.compare(req.actor, req.body));
+};
