@@ -20,7 +20,7 @@ export interface ManifestError {
 }
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 /** Structural keywords the API server interprets; ajv must know them to run in strict mode. */
 const K8S_KEYWORDS = [
