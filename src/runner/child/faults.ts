@@ -17,6 +17,8 @@ export async function injectStartFault(log: (line: string) => void): Promise<voi
   }
   if (fault === 'start-hang') {
     log('test fault: start-hang, never ready');
+    // A pending promise alone would let the process exit; a timer keeps it alive.
+    setInterval(() => undefined, 60_000);
     await new Promise(() => undefined);
   }
 }

@@ -36,7 +36,11 @@ export async function loadGgufBackend(modelPath: string, opts: GgufOptions): Pro
   const enqueue = createQueue();
   const countTokens = (text: string) => model.tokenize(text).length;
 
-  const common = (o: GenerateOptions) => ({
+  // Generated tokens are counted as they come: re-tokenizing the text would not give the same count.
+  const common = (o: GenerateOptions, counter: { n: number }) => ({
+    onToken: (tokens: readonly unknown[]) => {
+      counter.n += tokens.length;
+    },
     maxTokens: o.maxTokens,
     temperature: o.temperature,
     seed: o.seed,
@@ -51,9 +55,10 @@ export async function loadGgufBackend(modelPath: string, opts: GgufOptions): Pro
       enqueue(async (): Promise<GenerateResult> => {
         await sequence.clearHistory();
         const completion = new LlamaCompletion({ contextSequence: sequence });
+        const counter = { n: 0 };
         try {
-          const r = await completion.generateCompletionWithMeta(prompt, common(o));
-          return { text: r.response, finishReason: finish(r.metadata.stopReason), promptTokens: countTokens(prompt), completionTokens: countTokens(r.response) };
+          const r = await completion.generateCompletionWithMeta(prompt, common(o, counter));
+          return { text: r.response, finishReason: finish(r.metadata.stopReason), promptTokens: countTokens(prompt), completionTokens: counter.n };
         } finally {
           completion.dispose({ disposeSequence: false });
         }
@@ -64,11 +69,13 @@ export async function loadGgufBackend(modelPath: string, opts: GgufOptions): Pro
         if (!last || last.role !== 'user') throw new HttpError(400, 'the last message must have role "user"');
         await sequence.clearHistory();
         const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: '' });
+        const counter = { n: 0 };
         try {
           session.setChatHistory(toHistory(messages.slice(0, -1)));
-          const r = await session.promptWithMeta(last.content, common(o));
+          const r = await session.promptWithMeta(last.content, common(o, counter));
+          // The chat template's own tokens are not counted: an approximation, as with many servers.
           const promptTokens = countTokens(messages.map((m) => m.content).join('\n'));
-          return { text: r.responseText, finishReason: finish(r.stopReason), promptTokens, completionTokens: countTokens(r.responseText) };
+          return { text: r.responseText, finishReason: finish(r.stopReason), promptTokens, completionTokens: counter.n };
         } finally {
           session.dispose({ disposeSequence: false });
         }
