@@ -2,6 +2,7 @@
  * KServe engine: manifests (render + CRD schema + webhook rules) and the lifecycle against an
  * in-process fake API server. The schema is compiled once for the whole file (singleton).
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped JSON that the tests edit by path */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
