@@ -112,3 +112,16 @@ export function orDash(value: string | number | null | undefined): string {
   const s = String(value).trim();
   return s ? s : DASH;
 }
+
+/** Until an ISO time: "3 h 12 min left", "42 min left", "under a minute left", "expired" once past. */
+export function formatTimeLeft(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return DASH;
+  const end = new Date(iso).getTime();
+  if (Number.isNaN(end)) return DASH;
+  const minutes = Math.floor((end - now) / 60_000);
+  if (end <= now) return 'expired';
+  if (minutes < 1) return 'under a minute left';
+  if (minutes < 60) return `${minutes} min left`;
+  const h = Math.floor(minutes / 60);
+  return `${h} h${minutes % 60 ? ` ${minutes % 60} min` : ''} left`;
+}

@@ -11,6 +11,7 @@ import { NotFoundPage } from '../components/not-found-page';
 import { newestFirst } from '../lib/refs';
 import { BenchmarksTab } from './benchmarks-tab';
 import { CompatibilityTab } from './compatibility-tab';
+import { DeployTab } from './deploy-tab';
 import { DeprecationBanner } from './deprecation-banner';
 import { FilesTab } from './files-tab';
 import { HardwareTab } from './hardware-tab';
@@ -21,7 +22,7 @@ import { ReviewTab } from './review/review-tab';
 import { OverviewTab } from './overview-tab';
 import { VersionsTab } from './versions-tab';
 
-const TABS = ['overview', 'hardware', 'benchmarks', 'compatibility', 'files', 'lineage', 'versions', 'review'] as const;
+const TABS = ['overview', 'hardware', 'benchmarks', 'compatibility', 'files', 'lineage', 'versions', 'review', 'deploy'] as const;
 type Tab = (typeof TABS)[number];
 
 export function ModelPage() {
@@ -94,6 +95,7 @@ function ModelView({ model }: { model: ModelDetail }) {
                 <Tabs.Tab value="lineage">Lineage</Tabs.Tab>
                 <Tabs.Tab value="versions">Versions ({versions.length})</Tabs.Tab>
                 <Tabs.Tab value="review">Review</Tabs.Tab>
+                <Tabs.Tab value="deploy">Deploy &amp; evaluate</Tabs.Tab>
               </Tabs.List>
               <Tabs.Panel value="overview">
                 <OverviewTab model={model} version={selected} />
@@ -118,6 +120,9 @@ function ModelView({ model }: { model: ModelDetail }) {
               </Tabs.Panel>
               <Tabs.Panel value="review">
                 <ReviewTab key={selected.version} slug={model.slug} version={selected.version} ownerTeam={model.ownerTeam} lifecycle={selected.lifecycle} />
+              </Tabs.Panel>
+              <Tabs.Panel value="deploy">
+                <DeployTab key={selected.version} slug={model.slug} version={selected.version} ownerTeam={model.ownerTeam} />
               </Tabs.Panel>
             </Tabs>
           </>
