@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { createServices, type Services } from './api/services.js';
 import { loadDemoCatalogOnce } from './catalog/demo.js';
+import { attachDemoModelFiles } from './catalog/demo-files.js';
+import { registerDemoSuites } from './eval/demo-suites.js';
 import type { Config } from './core/config.js';
 import { openDatabase } from './core/db/index.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -22,7 +24,11 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
   const boot = await services.identity.bootstrap();
   if (config.demo) {
     const report = await loadDemoCatalogOnce(database.db, services.catalog);
-    if (report) logger.info({ created: report.created, failed: report.failed }, 'demo catalog loaded');
+    if (report) {
+      const runnable = await attachDemoModelFiles(database.db, services.registry, config.dataDir);
+      await registerDemoSuites(services, config.dataDir);
+      logger.info({ created: report.created, failed: report.failed, runnable }, 'demo catalog loaded');
+    }
     for (const r of report?.results.filter((x) => x.outcome === 'failed') ?? []) {
       logger.warn({ entry: r }, 'demo catalog entry rejected');
     }

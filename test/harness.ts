@@ -79,6 +79,8 @@ export async function createTestServices(kind: DbKind, opts: Partial<ServiceOpti
     dataDir,
     adminToken,
     cleanup: async () => {
+      await services.deployments.settle();
+      await services.runner.close();
       await services.jobs.stop();
       await t.cleanup();
       rmSync(dataDir, { recursive: true, force: true });

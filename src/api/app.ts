@@ -20,6 +20,7 @@ import { auditRoutes } from './routes/audit.js';
 import { jobRoutes } from './routes/jobs.js';
 import { governanceRoutes } from './routes/governance.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { evaluationRoutes } from './routes/evaluations.js';
 import { authRoutes } from './routes/auth.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -112,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(jobRoutes);
       await api.register(governanceRoutes);
       await api.register(deploymentRoutes);
+      await api.register(evaluationRoutes);
       await api.register(statusRoutes);
       await api.register(catalogRoutes);
       await api.register(searchRoutes);

@@ -21,6 +21,7 @@ import type { Config } from '../core/config.js';
 import { createDeploymentService, createLimitService, createLocalProcessEngine, createTemplateService, seedTemplates, type DeploymentEngine, type DeploymentService, type EngineName, type LimitService, type TemplateService } from '../deploy/index.js';
 import { createLocalRunner } from '../runner/supervisor.js';
 import { createPlayground, type Playground } from '../deploy/playground.js';
+import { createEvaluationService, type EvaluationService } from '../eval/service.js';
 import type { LocalRunner } from '../runner/types.js';
 
 export interface Services {
@@ -47,6 +48,8 @@ export interface Services {
   limits: LimitService;
   /** Deployments and evaluation endpoints on the configured engines. */
   deployments: DeploymentService;
+  /** Evaluation suite runs against temporary endpoints; results become benchmark results. */
+  evaluations: EvaluationService;
   /** Playground and comparison requests to ready endpoints. */
   playground: Playground;
   /** The local runner's processes on this host. */
@@ -116,19 +119,23 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     engines,
     defaultEngine: deploy.defaultEngine,
     endpointsDir: path.join(opts.dataDir, 'endpoints'),
-    storageUriOf: (slug, version, manifest) => manifest ?? `hf://${slug}:${version}`,
+    // With no OCI manifest, the storage initializer reads garden's HF-compatible API (HF_ENDPOINT = GARDEN_PUBLIC_URL/hf).
+    storageUriOf: (slug, version, manifest) => manifest ?? `hf://garden/${slug}:${version}`,
     logger,
   });
   runner.onFailure((f) => void deployments.markFailed(f.id, f.reason, f.message, f.logTail));
+  const evaluations = createEvaluationService({ db: database.db, jobs, deployments, readBlob: registry.readSmallBlob, logger });
+  workflow.onSubmitted((tx, actor, versionId) => evaluations.queueAutomatic(tx, actor, versionId));
   jobs.register('reap-endpoints', { retryLimit: 1, retryDelaySeconds: 30, expireInSeconds: 600, concurrency: 1 }, async () => ({ reaped: await deployments.reap() }));
   return {
     templates,
     limits: createLimitService({ db: database.db }),
     deployments,
     playground: createPlayground({ deployments }),
+    evaluations,
     runner,
     workflow,
-    suites: createSuiteService({ db: database.db }),
+    suites: createSuiteService({ db: database.db, store: registry }),
     useCheck,
     jobAdmin: createJobAdmin({ db: database.db, jobs }),
     database,
@@ -149,7 +156,7 @@ export async function createServices(database: Database, opts: ServiceOptions): 
 async function kserveEngine(deploy: Config['deploy'], logger: Logger): Promise<Partial<Record<EngineName, DeploymentEngine>>> {
   if (!deploy.kubeNamespace) return {};
   const { createKServeEngine } = await import('../deploy/adapters/kserve/engine.js');
-  return { kserve: createKServeEngine({ namespace: deploy.kubeNamespace, kubeConfig: deploy.kubeconfig, logger, hfEndpoint: deploy.publicUrl }) };
+  return { kserve: createKServeEngine({ namespace: deploy.kubeNamespace, kubeConfig: deploy.kubeconfig, logger }) };
 }
 
 declare module 'fastify' {

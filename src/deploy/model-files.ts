@@ -5,7 +5,7 @@
 import { copyFile, link, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../core/db/index.js';
+import type { Db, Tx } from '../core/db/index.js';
 import { versionFiles } from '../core/db/schema.js';
 import { AppError } from '../core/errors.js';
 import type { RegistryService } from '../registry/service.js';
@@ -20,7 +20,7 @@ export interface ServedFile {
   size: number;
 }
 
-export async function servedFile(db: Db, versionId: number): Promise<ServedFile | null> {
+export async function servedFile(db: Db | Tx, versionId: number): Promise<ServedFile | null> {
   const files = await db.select({ path: versionFiles.path, format: versionFiles.format, size: versionFiles.size }).from(versionFiles).where(eq(versionFiles.versionId, versionId));
   for (const f of SERVED) {
     const hit = files.filter((x) => x.format === f || x.path.toLowerCase().endsWith(`.${f}`)).sort((a, b) => b.size - a.size)[0];

@@ -68,13 +68,14 @@ export function createDeploymentService(deps: DeploymentDeps) {
   }
 
   /** Resolves a spec into what the engine needs, checking policy (audited) on the way. */
-  async function resolve(actor: Actor, spec: DeploymentSpec, id: string) {
+  async function resolve(actor: Actor, spec: DeploymentSpec, id: string, skipPolicy = false) {
     const { slug, version } = splitModelRef(spec.model);
     const view = await deps.catalog.getVersion(actor, slug, version);
     const row = await resolveVersion(db, slug, version);
     if (!row) throw notFound(`version ${slug}@${version}`, { slug, version });
     authorize(actor, spec.team, spec.environment);
-    const decision = await deps.useCheck(actor, slug, version, { purpose: spec.environment === 'evaluation' ? 'evaluation' : 'deployment', useCase: spec.useCase, description: spec.description });
+    // The platform's own suite runs evaluate versions still under review; nobody else skips policy.
+    const decision = skipPolicy && actor.kind === 'system' && spec.environment === 'evaluation' ? { allowed: true as const } : await deps.useCheck(actor, slug, version, { purpose: spec.environment === 'evaluation' ? 'evaluation' : 'deployment', useCase: spec.useCase, description: spec.description });
     if (!decision.allowed) throw new AppError('POLICY_REFUSED', decision.reason, { rule: decision.rule, model: spec.model });
     const template = await deps.templates.get(actor, spec.template);
     const settings = resolveSettings(template.settings, spec.overrides);
@@ -205,9 +206,9 @@ export function createDeploymentService(deps: DeploymentDeps) {
     await rm(path.join(deps.endpointsDir, id), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  async function create(actor: Actor, spec: DeploymentSpec, opts: { wait?: boolean } = {}): Promise<DeploymentViewT> {
+  async function create(actor: Actor, spec: DeploymentSpec, opts: { wait?: boolean; skipPolicy?: boolean } = {}): Promise<DeploymentViewT> {
     const id = crypto.randomUUID();
-    const { d, versionId, engine } = await resolve(actor, spec, id);
+    const { d, versionId, engine } = await resolve(actor, spec, id, opts.skipPolicy);
     await engine.render(d); // validates (MANIFEST_INVALID) before anything is recorded
     const row = await db.transaction(async (tx) => {
       if (spec.environment === 'evaluation') await checkQuota(tx, spec.team, d.settings.resources.gpus);

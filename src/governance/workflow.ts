@@ -53,6 +53,8 @@ interface Locked {
 
 export function createWorkflowService(deps: WorkflowDeps) {
   const { db, jobs } = deps;
+  /** Called in the submit transaction (the evaluation domain queues automatic suite runs). */
+  const submitted: ((tx: Tx, actor: Actor, versionId: number) => Promise<unknown>)[] = [];
 
   /** The version row locked for this transaction (FOR UPDATE), or NOT_FOUND when the actor may not see it. */
   async function lock(tx: Tx, actor: Actor, slug: string, version: string): Promise<Locked> {
@@ -91,7 +93,14 @@ export function createWorkflowService(deps: WorkflowDeps) {
       tx,
       sql`SELECT count(*)::int AS n FROM ${benchmarkResults} b JOIN ${evaluationSuites} s ON s.name = b.suite WHERE b.version_id = ${versionId}`,
     );
-    if (!bench?.n) out.push('a benchmark result on a registered evaluation suite');
+    // A suite the platform runs by itself on submission counts too (its results arrive with the run).
+    const [auto] = await queryRows<{ n: number }>(
+      tx,
+      sql`SELECT count(*)::int AS n FROM ${evaluationSuites} s JOIN model_versions v ON v.id = ${versionId} JOIN models m ON m.id = v.model_id
+           WHERE s.automatic AND s.dataset_digest IS NOT NULL AND s.task = ANY(m.tasks)
+             AND EXISTS (SELECT 1 FROM ${versionFiles} f WHERE f.version_id = ${versionId} AND f.format IN ('onnx','gguf'))`,
+    );
+    if (!bench?.n && !auto?.n) out.push('a benchmark result on a registered evaluation suite');
     return out;
   }
 
@@ -108,6 +117,7 @@ export function createWorkflowService(deps: WorkflowDeps) {
         .values({ versionId: l.versionId, stage: 'checks', evaluationOnly: o.evaluationOnly ?? false, submittedBy: userId(actor) })
         .onConflictDoUpdate({ target: submissions.versionId, set: { stage: 'checks', evaluationOnly: o.evaluationOnly ?? false, submittedBy: userId(actor), submittedAt: new Date() } });
       await jobs.send(SCAN_QUEUE, { versionId: l.versionId }, { tx, singletonKey: `scan-${l.versionId}` });
+      for (const hook of submitted) await hook(tx, actor, l.versionId);
       await appendAudit(tx, actor, { action: 'submission.submit', targetType: 'version', targetId: `${slug}@${version}`, modelSlug: slug, details: { evaluationOnly: o.evaluationOnly ?? false } });
       await refresh(tx, l.versionId);
     });
@@ -327,7 +337,8 @@ export function createWorkflowService(deps: WorkflowDeps) {
     return rows;
   }
 
-  return { submit, recordScan, acknowledge, signOff, approve, reject, promote, get, queue, scanReport };
+  const onSubmitted = (hook: (tx: Tx, actor: Actor, versionId: number) => Promise<unknown>) => void submitted.push(hook);
+  return { onSubmitted, submit, recordScan, acknowledge, signOff, approve, reject, promote, get, queue, scanReport };
 }
 
 export type WorkflowService = ReturnType<typeof createWorkflowService>;

@@ -418,6 +418,26 @@ export function createRegistryService(deps: RegistryDeps) {
     return { digest, size: bytes.length };
   }
 
+  /**
+   * Gives a version files the server generated itself (the demo catalog's small real models):
+   * bytes stored first, then every file row in one transaction. Only for system actors.
+   */
+  async function attachGeneratedFiles(actor: Actor, versionId: number, files: { path: string; bytes: Buffer }[]): Promise<void> {
+    if (actor.kind !== 'system') throw new AppError('FORBIDDEN', 'only the server attaches generated files');
+    validateFilePaths(files.map((f) => f.path));
+    const stored: { path: string; digest: string; size: number }[] = [];
+    for (const f of files) stored.push({ path: f.path, ...(await putSmallBlob(f.bytes)) });
+    await db.transaction(async (tx) => {
+      for (const f of stored) {
+        await tx
+          .insert(versionFiles)
+          .values({ versionId, path: f.path, digest: f.digest, size: f.size, format: formatOf(f.path) })
+          .onConflictDoUpdate({ target: [versionFiles.versionId, versionFiles.path], set: { digest: f.digest, size: f.size, format: formatOf(f.path) } });
+      }
+      await appendAudit(tx, actor, { action: 'version.files_commit', targetType: 'version', targetId: String(versionId), details: { files: stored.length, generated: true } });
+    });
+  }
+
   /** The bytes of a small blob (datasets), whole. */
   async function readSmallBlob(digest: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
@@ -478,6 +498,7 @@ export function createRegistryService(deps: RegistryDeps) {
 
   return {
     putSmallBlob,
+    attachGeneratedFiles,
     readSmallBlob,
     withVersionFolder,
     startUpload,

@@ -148,13 +148,13 @@ async function* streamChat(request: (url: string, init: RequestInit) => Promise<
  * Runs a text model without knowing its tensor names: one BYTES input (the model's first input)
  * holding `texts`, and per item the first string output (a classifier's label, an LLM's text).
  */
-export async function textInfer(client: InferenceClient, name: string, texts: string[], metadata: ModelMetadata): Promise<string[]> {
+export async function textInfer(client: InferenceClient, name: string, texts: string[], metadata: ModelMetadata, parameters?: Record<string, unknown>): Promise<string[]> {
   const input = metadata.inputs[0];
   if (!input) throw new AppError('INVALID_INPUT', `model ${name} declares no inputs`);
   if (input.datatype !== 'BYTES') throw new AppError('INVALID_INPUT', `model ${name} takes ${input.datatype} input ${input.name}, not text`);
   // Models declaring [-1, 1] (one string per row) get a column; [-1] a flat batch.
   const shape = input.shape.length === 2 ? [texts.length, 1] : [texts.length];
-  const res = await client.infer(name, { inputs: [{ name: input.name, shape, datatype: 'BYTES', data: texts }] });
+  const res = await client.infer(name, { inputs: [{ name: input.name, shape, datatype: 'BYTES', data: texts }], ...(parameters ? { parameters } : {}) });
   const out = res.outputs.find((o) => o.datatype === 'BYTES') ?? res.outputs[0];
   if (!out) throw new AppError('ENDPOINT_FAILED', `model ${name} returned no outputs`);
   if (out.data.length !== texts.length) {

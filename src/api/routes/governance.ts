@@ -89,8 +89,8 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['governance'],
-        summary: 'Register an evaluation suite (admins)',
-        body: z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), task: z.string().min(1).max(100), description: z.string().max(2000).optional(), metrics: z.array(z.string().min(1).max(50)).min(1), automatic: z.boolean().optional() }).strict(),
+        summary: 'Register an evaluation suite (admins); with a dataset (JSON lines) the platform can run it',
+        body: z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), task: z.string().min(1).max(100), description: z.string().max(2000).optional(), metrics: z.array(z.string().min(1).max(50)).min(1), automatic: z.boolean().optional(), dataset: z.object({ name: z.string().min(1).max(200), text: z.string().min(1).max(20_000_000) }).strict().optional() }).strict(),
       },
     },
     async (req, reply) => {
