@@ -1,6 +1,6 @@
 /** The application frame: header with the product name, the API docs link and the user menu, routed content below. */
 import { Anchor, AppShell, Group, UnstyledButton } from '@mantine/core';
-import { IconApi, IconChecklist, IconExternalLink, IconSettings } from '@tabler/icons-react';
+import { IconApi, IconChecklist, IconExternalLink, IconServerBolt, IconSettings } from '@tabler/icons-react';
 import { Link, NavLink, Outlet, ScrollRestoration } from 'react-router-dom';
 import { useAuth } from '../auth/auth-context';
 import { UserMenu } from '../auth/user-menu';
@@ -21,6 +21,12 @@ export function AppLayout() {
               <Group gap={6} wrap="nowrap">
                 <IconChecklist size={18} aria-hidden />
                 Reviews
+              </Group>
+            </Anchor>
+            <Anchor component={NavLink} to="/endpoints" size="sm" fw={500}>
+              <Group gap={6} wrap="nowrap">
+                <IconServerBolt size={18} aria-hidden />
+                Endpoints
               </Group>
             </Anchor>
             {staff && (
