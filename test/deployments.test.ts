@@ -1,0 +1,201 @@
+/**
+ * Deployments through the API with the real local runner and a real ONNX model: an evaluation
+ * endpoint starts and answers, policy and quota refuse what they should before anything starts,
+ * stop and the reaper end processes, a crashed endpoint is marked failed with its log, a
+ * "restarted" server re-adopts what still runs and restarts what does not, dry runs print
+ * manifests, and an evaluation suite run records benchmark results.
+ */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/api/app.js';
+import { createServices, type Services } from '../src/api/services.js';
+import { resolveVersion, runImport } from '../src/catalog/index.js';
+import { createLogger } from '../src/core/logger.js';
+import { classifierEvalJsonl, generateTextClassifier } from '../src/demo-models/index.js';
+import { systemActor, type Scope } from '../src/identity/index.js';
+import { makeEntry } from './factories.js';
+import { createTestServices, dbKinds } from './harness.js';
+
+const SYS = systemActor('test');
+const classifier = generateTextClassifier();
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.each(dbKinds())('deployments on %s', (kind) => {
+  let app: FastifyInstance;
+  let services: Services;
+  let dataDir: string;
+  let cleanup: () => Promise<void>;
+  const tokens: Record<string, string> = {};
+
+  async function call(who: string, method: string, url: string, payload?: unknown) {
+    const res = await app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as string, headers: { authorization: `Bearer ${tokens[who]}` } });
+    return { status: res.statusCode, body: res.body ? res.json() : {} };
+  }
+  const ready = (id: string) => until(`deployment ${id}`, async () => {
+    const r = await call('eve', 'GET', `/deployments/${id}`);
+    return r.body.state === 'starting' ? undefined : r.body;
+  });
+
+  beforeAll(async () => {
+    const t = await createTestServices(kind, { jobs: { pollSeconds: 0.5, maintenanceSeconds: 5 } });
+    ({ services, cleanup, dataDir } = t);
+    const db = services.database.db;
+    await runImport(SYS, db, services.catalog, [
+      makeEntry({ slug: 'router', ownerTeam: 'support', tasks: ['text-classification'], approvedUseCases: ['support ticket routing'], restrictions: ['no automated refund decisions'] }),
+      makeEntry({ slug: 'router-exp', ownerTeam: 'support', tasks: ['text-classification'], approvedUseCases: ['support ticket routing'], maturity: 'experimental' }),
+    ]);
+    for (const slug of ['router', 'router-exp']) {
+      const v = await resolveVersion(db, slug, '1.0.0');
+      await services.registry.attachGeneratedFiles(SYS, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(classifier.onnx) }]);
+    }
+    const id = services.identity;
+    const admin = (await id.resolveToken(t.adminToken, 'setup'))!;
+    for (const [name, role] of [['eve', 'viewer'], ['carl', 'contributor'], ['out', null]] as const) {
+      await id.createUser(SYS, { username: name, platformRole: 'none' });
+      if (role) await id.addMembership(SYS, 'support', name, role);
+      tokens[name] = (await id.createToken(admin, { name: 't', scopes: ['read', 'write', 'deploy'] as Scope[], expiresInDays: 1, username: name })).token;
+    }
+    tokens.admin = t.adminToken;
+    app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
+    await services.jobs.start({ workers: true });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await cleanup?.();
+  });
+
+  it('starts an evaluation endpoint that serves the real model over OIP v2, then stops it', async () => {
+    const started = await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
+    expect([started.status, started.body.state, started.body.environment, started.body.template]).toEqual([202, 'starting', 'evaluation', 'evaluation']);
+    const d = await ready(started.body.id);
+    expect(d.state).toBe('ready');
+    const hours = (Date.parse(d.expiresAt) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(3.9);
+    expect(hours).toBeLessThanOrEqual(4);
+    // The endpoint itself, as any OIP client would call it.
+    const meta = await (await fetch(`${d.endpointUrl}/v2/models/router`)).json();
+    expect(meta.inputs[0]).toMatchObject({ name: 'text', datatype: 'BYTES' });
+    const infer = await fetch(`${d.endpointUrl}/v2/models/router/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['I was charged twice on my invoice', 'my parcel never arrived, where is the delivery'] }] }) });
+    const body = await infer.json();
+    expect(body.outputs.find((o: { name: string }) => o.name === 'label').data).toEqual(['billing', 'shipping']);
+    // The playground through the server: outputs with latency; a malformed OIP body gets the protocol's error.
+    const tried = await call('eve', 'POST', `/deployments/${d.id}/try`, { inputs: ['I cannot log in to my account, password reset fails'] });
+    expect(tried.status).toBe(200);
+    expect(tried.body.outputs).toEqual(['account']);
+    expect(tried.body.latencies[0]).toBeGreaterThan(0);
+    const bad = await call('eve', 'POST', `/deployments/${d.id}/try`, { mode: 'oip', oip: { inputs: [{ name: 'text', shape: [1], datatype: 'FP32', data: [1] }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/BYTES|datatype|FP32/i);
+    expect((await fetch(`${d.endpointUrl}/v2/health/ready`)).status).toBe(200); // still serving
+    // Someone outside the team can neither use nor stop it.
+    expect((await call('out', 'POST', `/deployments/${d.id}/stop`)).status).toBe(403);
+    const stopped = await call('eve', 'POST', `/deployments/${d.id}/stop`);
+    expect([stopped.status, stopped.body.state]).toEqual([200, 'stopped']);
+    expect(alive(d.endpointUrl ? (await services.database.db.execute(sql`SELECT (handle->>'pid')::int AS pid FROM deployments WHERE id = ${d.id}`)).rows[0]!.pid as number : 0)).toBe(false);
+    await expect(fetch(`${d.endpointUrl}/v2/health/live`)).rejects.toThrow();
+  });
+
+  it('refuses by policy and by quota before anything starts, with stable codes', async () => {
+    const prod = (model: string, useCase: string, who = 'carl') => call(who, 'POST', '/deployments', { model, template: 'low-latency', team: 'support', useCase, environment: 'production' });
+    const exp = await prod('router-exp@1.0.0', 'support ticket routing');
+    expect([exp.status, exp.body.error.code]).toEqual([403, 'POLICY_REFUSED']);
+    expect(exp.body.error.message).toMatch(/experimental/);
+    const wrongUse = await prod('router@1.0.0', 'credit scoring');
+    expect([wrongUse.status, wrongUse.body.error.code]).toEqual([403, 'POLICY_REFUSED']);
+    expect((await prod('router@1.0.0', 'support ticket routing', 'eve')).status).toBe(403); // viewers evaluate, contributors deploy
+    const broken = await call('carl', 'POST', '/deployments', { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing', overrides: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } });
+    expect([broken.status, broken.body.error.code]).toEqual([422, 'MANIFEST_INVALID']);
+    const dry = await call('carl', 'POST', '/deployments?dryRun=true', { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing' });
+    expect(dry.status).toBe(200);
+    expect(dry.body.manifests[0]).toMatchObject({ kind: 'LocalEndpoint', model: 'router@1.0.0' });
+    // Quota: one evaluation endpoint for the team; the second start is refused and nothing is recorded.
+    expect((await call('admin', 'PUT', '/teams/support/quota', { maxEvalEndpoints: 1, maxGpus: null })).status).toBe(204);
+    const first = await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
+    const second = await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
+    expect([second.status, second.body.error.code]).toEqual([429, 'QUOTA_EXCEEDED']);
+    await ready(first.body.id);
+    await call('eve', 'POST', `/deployments/${first.body.id}/stop`);
+    expect((await call('admin', 'PUT', '/teams/support/quota', { maxEvalEndpoints: null, maxGpus: null })).status).toBe(204);
+    const live = await call('eve', 'GET', '/deployments?slug=router&live=true');
+    expect(live.body).toEqual([]);
+  });
+
+  it('reaps expired endpoints and marks a crashed one failed with its last log lines', async () => {
+    const a = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    const b = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    await services.database.db.execute(sql`UPDATE deployments SET expires_at = now() - interval '1 minute' WHERE id = ${a.id}`);
+    expect(await services.deployments.reap()).toBe(1);
+    expect((await call('eve', 'GET', `/deployments/${a.id}`)).body.state).toBe('expired');
+    const pid = Number((await services.database.db.execute(sql`SELECT handle->>'pid' AS pid FROM deployments WHERE id = ${b.id}`)).rows[0]!.pid);
+    process.kill(pid, 'SIGKILL');
+    const failed = await until('crash detection', async () => {
+      const r = await call('eve', 'GET', `/deployments/${b.id}`);
+      return r.body.state === 'failed' ? r.body : undefined;
+    });
+    expect(failed.lastError).toMatch(/crash|exit|signal|SIGKILL/i);
+    expect(failed.logTail.length).toBeGreaterThan(0);
+  });
+
+  it('after a restart keeps endpoints that still run and starts again those that ended', async () => {
+    const keep = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    const again = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    const pidOf = async (id: string) => Number((await services.database.db.execute(sql`SELECT handle->>'pid' AS pid FROM deployments WHERE id = ${id}`)).rows[0]!.pid);
+    const keptPid = await pidOf(keep.id);
+    await services.runner.stop(again.id); // its process ends, the row still says ready (as after a host reboot)
+    const second = await createServices(services.database, { dataDir });
+    try {
+      const r = await second.deployments.reconcile();
+      expect(r).toMatchObject({ kept: 1, restarted: 1 });
+      await second.deployments.settle();
+      const [k, g] = await Promise.all([second.deployments.get(SYS, keep.id), second.deployments.get(SYS, again.id)]);
+      expect([k.state, await pidOf(keep.id)]).toEqual(['ready', keptPid]);
+      expect(g.state).toBe('ready');
+      expect((await fetch(`${g.endpointUrl}/v2/models/router/ready`)).status).toBe(200);
+      await second.deployments.stop(SYS, keep.id);
+      await second.deployments.stop(SYS, again.id);
+    } finally {
+      await second.runner.close();
+    }
+  });
+
+  it('runs an evaluation suite through a temporary endpoint and records benchmark results', async () => {
+    const reg = await call('admin', 'POST', '/suites', { name: 'routing', task: 'text-classification', metrics: ['accuracy', 'f1', 'latency_p95'], dataset: { name: 'tickets.jsonl', text: classifierEvalJsonl(classifier.evalSet) } });
+    expect(reg.status).toBe(201);
+    const badSuite = await call('admin', 'POST', '/suites', { name: 'bad', task: 'text-classification', metrics: ['rouge_l'], dataset: { name: 'x.jsonl', text: '{"input":"a","expected":"b"}' } });
+    expect([badSuite.status, badSuite.body.error.code]).toEqual([400, 'INVALID_INPUT']);
+    const run = await call('carl', 'POST', '/models/router/versions/1.0.0/evaluations', { suite: 'routing' });
+    expect([run.status, run.body.state]).toEqual([202, 'queued']);
+    const done = await until('the suite run', async () => {
+      const r = await call('carl', 'GET', `/evaluations/${run.body.id}`);
+      return ['succeeded', 'failed'].includes(r.body.state) ? r.body : undefined;
+    }, 90_000);
+    expect(done.error).toBeNull();
+    const acc = done.results.find((r: { metric: string }) => r.metric === 'accuracy').value;
+    expect(acc).toBeGreaterThan(0.85);
+    const v = (await call('carl', 'GET', '/models/router/versions/1.0.0')).body;
+    const bench = v.benchmarks.filter((b: { suite: string }) => b.suite === 'routing');
+    expect(bench.map((b: { metric: string }) => b.metric)).toEqual(['accuracy', 'f1', 'latency_p95']);
+    expect(bench[0]).toMatchObject({ dataset: 'tickets.jsonl', hardware: expect.stringMatching(/cores/) });
+    // The temporary endpoint is gone.
+    expect((await call('carl', 'GET', '/deployments?slug=router&live=true')).body).toEqual([]);
+  });
+});
