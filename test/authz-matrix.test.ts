@@ -10,9 +10,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import type { Services } from '../src/api/services.js';
-import { VersionFields } from '../src/catalog/index.js';
+import { resolveVersion, VersionFields } from '../src/catalog/index.js';
+import { deployments, evaluationRuns } from '../src/core/db/schema.js';
 import { createLogger } from '../src/core/logger.js';
 import { systemActor, type Scope } from '../src/identity/index.js';
+import { BUILT_IN_TEMPLATES } from '../src/deploy/index.js';
 import { createTestServices } from './harness.js';
 import { Readable } from 'node:stream';
 
@@ -46,6 +48,8 @@ let cleanup: () => Promise<void>;
 const tokens = {} as Record<Role, string | undefined>;
 const uploads = { alpha: '', beta: '' };
 let betaTokenId = '';
+const deploymentIds: string[] = [];
+let runId = '';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -98,6 +102,15 @@ beforeAll(async () => {
   const body = Buffer.from('abc');
   uploads.alpha = (await services.registry.startUpload(SYS, 'alpha-draft', '0.1.0', { path: 'weights/a.bin', digest: sha(body), size: 3 })).id;
   uploads.beta = (await services.registry.startUpload(SYS, 'beta-draft', '0.1.0', { path: 'weights/b.bin', digest: sha(body), size: 3 })).id;
+
+  // Two stopped evaluation endpoints of team alpha and a finished suite run, to address by id.
+  const pubVersion = await resolveVersion(services.database.db, 'alpha-pub', '1.0.0');
+  for (let i = 0; i < 2; i++) {
+    const [row] = await services.database.db.insert(deployments).values({ versionId: pubVersion!.id, name: `mg-test-${i}`, team: 'alpha', useCase: 'evaluation', environment: 'evaluation', state: 'stopped' }).returning({ id: deployments.id });
+    deploymentIds.push(row!.id);
+  }
+  await services.suites.register(SYS, { name: 'plain', task: 'question-answering', metrics: ['accuracy'] });
+  [{ id: runId }] = (await services.database.db.insert(evaluationRuns).values({ suite: 'plain', suiteRevision: 1, versionId: pubVersion!.id, state: 'failed' }).returning({ id: evaluationRuns.id })) as [{ id: string }];
 
   app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
   await app.ready();
@@ -161,6 +174,28 @@ function cases(): Case[] {
     { route: 'GET /api/v1/teams', what: 'teams', allow: USERS, req: get(`${v1}/teams`) },
     { route: 'GET /api/v1/registry/stats', what: 'storage stats', allow: USERS, req: get(`${v1}/registry/stats`) },
     { route: 'POST /api/v1/import', what: 'bulk import', allow: ADMIN, req: json('POST', `${v1}/import`, () => ({ entries: [] })) },
+    // deployment templates, evaluation limits and quotas
+    { route: 'GET /api/v1/deployment-templates', what: 'templates', allow: USERS, req: get(`${v1}/deployment-templates`) },
+    { route: 'GET /api/v1/deployment-templates/:name', what: 'one template', allow: USERS, req: get(`${v1}/deployment-templates/batch`) },
+    { route: 'PUT /api/v1/deployment-templates/:name', what: 'edit a template', allow: ADMIN, req: json('PUT', `${v1}/deployment-templates/custom-x`, () => ({ description: 'x', settings: BUILT_IN_TEMPLATES[0]!.settings })) },
+    { route: 'DELETE /api/v1/deployment-templates/:name', what: 'remove a built-in template', allow: ADMIN, status: 409, req: () => ({ method: 'DELETE', url: `${v1}/deployment-templates/evaluation` }) },
+    { route: 'GET /api/v1/eval-limits', what: 'evaluation limits', allow: USERS, req: get(`${v1}/eval-limits`) },
+    { route: 'PUT /api/v1/eval-limits', what: 'change evaluation limits', allow: ADMIN, req: json('PUT', `${v1}/eval-limits`, () => ({ lifetimeHours: 4, maxEndpointsPerTeam: 3, maxGpusPerTeam: 4 })) },
+    { route: 'GET /api/v1/teams/:team/quota', what: 'a team quota', allow: USERS, req: get(`${v1}/teams/alpha/quota`) },
+    { route: 'PUT /api/v1/teams/:team/quota', what: 'set a team quota', allow: ADMIN, req: json('PUT', `${v1}/teams/alpha/quota`, () => ({ maxEvalEndpoints: null, maxGpus: null })) },
+    // deployments: alpha-pub has no servable file, so authorized callers meet INVALID_INPUT (400)
+    { route: 'POST /api/v1/deployments', what: 'dry-run an alpha evaluation deployment', allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 400, req: json('POST', `${v1}/deployments?dryRun=true`, () => ({ model: 'alpha-pub@1.0.0', template: 'evaluation', team: 'alpha', useCase: 'evaluation', environment: 'evaluation' })) },
+    { route: 'POST /api/v1/models/:slug/versions/:version/eval-endpoint', what: 'evaluation endpoint for alpha', allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 400, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/eval-endpoint`, () => ({ team: 'alpha' })) },
+    { route: 'GET /api/v1/deployments', what: 'deployments', allow: USERS, req: get(`${v1}/deployments`) },
+    { route: 'GET /api/v1/deployments/:id', what: 'a deployment of a published version', allow: USERS, req: () => ({ method: 'GET', url: `${v1}/deployments/${deploymentIds[0]}` }) },
+    // a stopped endpoint: its team may stop (409: already stopped) and try it (409: not ready)
+    { route: 'POST /api/v1/deployments/:id/stop', what: "stop alpha's endpoint", allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/stop` }) },
+    { route: 'POST /api/v1/deployments/:id/try', what: "try alpha's endpoint", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/try`, payload: { inputs: ['x'] } }) },
+    { route: 'POST /api/v1/compare', what: "compare alpha's endpoints", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/compare`, payload: { deployments: deploymentIds, inputs: ['x'] } }) },
+    // evaluation runs: the suite has no dataset, so authorized callers meet INVALID_INPUT (400)
+    { route: 'POST /api/v1/models/:slug/versions/:version/evaluations', what: 'run a suite on alpha-pub', allow: ['contribA', 'leadA', 'reviewer', 'admin'], status: 400, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/evaluations`, () => ({ suite: 'plain' })) },
+    { route: 'GET /api/v1/models/:slug/versions/:version/evaluations', what: 'suite runs of alpha-pub', allow: USERS, req: get(`${v1}/models/alpha-pub/versions/1.0.0/evaluations`) },
+    { route: 'GET /api/v1/evaluations/:id', what: 'a suite run of alpha-pub', allow: USERS, req: () => ({ method: 'GET', url: `${v1}/evaluations/${runId}` }) },
   ];
   for (const [team, draft, see, write] of [
     ['alpha', 'alpha-draft', SEE_ALPHA, WRITE_ALPHA],

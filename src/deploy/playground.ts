@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../core/errors.js';
-import type { Actor } from '../identity/index.js';
+import { requireScope, type Actor } from '../identity/index.js';
 import { createInferenceClient, textInfer, type InferRequest } from '../runner/client.js';
 import type { DeploymentService } from './service.js';
 
@@ -108,6 +108,7 @@ export function createPlayground(deps: { deployments: DeploymentService }) {
     },
 
     async compare(actor: Actor, req: CompareRequest): Promise<CompareViewT> {
+      requireScope(actor, 'read');
       if (new Set(req.deployments).size !== req.deployments.length) throw new AppError('INVALID_INPUT', 'compare distinct deployments', { errors: [{ path: 'deployments', message: 'duplicates' }] });
       const targets = await Promise.all(req.deployments.map((id) => deps.deployments.endpointOf(actor, id)));
       // Endpoints are measured one after the other so they do not compete for this host's cores.

@@ -139,7 +139,10 @@ export function createEvaluationService(deps: { db: Db; jobs: JobQueue; deployme
     async get(actor: Actor, id: string): Promise<RunView> {
       requireScope(actor, 'read');
       if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound(`evaluation run ${id}`, { id });
-      return view(id);
+      const run = await view(id);
+      const v = await resolveVersion(db, run.model.slug, run.model.version);
+      if (!v || !seesVersion(actor, v.ownerTeam, v.lifecycle)) throw notFound(`evaluation run ${id}`, { id });
+      return run;
     },
     async list(actor: Actor, slug: string, version: string): Promise<RunView[]> {
       requireScope(actor, 'read');
