@@ -1,10 +1,12 @@
-/** Route "/admin": the audit log (reviewers and admins) and the background jobs (admins). */
+/** Route "/admin": the audit log, deployment templates and evaluation limits (reviewers and admins; admins edit), and the background jobs (admins). */
 import { Container, Stack, Title } from '@mantine/core';
 import { useEffect } from 'react';
 import { useAuth } from '../auth/auth-context';
 import { NotFoundPage } from '../components/not-found-page';
 import { AuditPanel } from './audit-panel';
 import { JobsPanel } from './jobs-panel';
+import { LimitsPanel } from './limits-panel';
+import { TemplatesPanel } from './templates-panel';
 
 export function AdminPage() {
   const { me } = useAuth();
@@ -20,6 +22,8 @@ export function AdminPage() {
           Admin
         </Title>
         <AuditPanel />
+        <TemplatesPanel canEdit={role === 'admin'} />
+        <LimitsPanel canEdit={role === 'admin'} />
         {role === 'admin' && <JobsPanel />}
       </Stack>
     </Container>

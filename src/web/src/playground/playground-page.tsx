@@ -89,7 +89,7 @@ function Playground({ deployment: d }: { deployment: Deployment }) {
           <Stack gap="md">
             <SegmentedControl
               value={mode}
-              onChange={(m) => setMode(m as Mode)}
+              onChange={setMode}
               data={[
                 { value: 'text', label: 'Text' },
                 { value: 'chat', label: 'Chat' },
