@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll } from 'vitest';
-import { generateTextClassifier } from '../demo-models/text-classifier.js';
-import { generateTinyGguf } from '../demo-models/tiny-gguf.js';
+import { generateTextClassifier, generateTinyGguf } from '../demo-models/index.js';
 import { createLocalRunner, type LocalRunnerOptions } from './supervisor.js';
 import type { EndpointSpec, LocalRunner } from './types.js';
 
@@ -76,7 +75,8 @@ export function ggufSpec(models: TestModels, over: Partial<EndpointSpec> = {}): 
   };
 }
 
-/** POSTs a raw body and returns status and parsed JSON. */
+/** POSTs a raw body and returns status and parsed JSON (loosely typed: tests probe error shapes). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function post(url: string, body: string): Promise<{ status: number; json: any }> {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   return { status: res.status, json: await res.json() };

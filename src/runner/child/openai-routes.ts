@@ -29,7 +29,7 @@ function optionsOf(body: Record<string, unknown>): GenerateOptions {
   const stop = body.stop;
   let stops: string[] | undefined;
   if (typeof stop === 'string') stops = [stop];
-  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) stops = stop as string[];
+  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) stops = stop;
   else if (stop !== undefined && stop !== null) bad('stop must be a string or an array of strings');
   const seed = body.seed;
   if (seed !== undefined && seed !== null && !Number.isInteger(seed)) bad('seed must be an integer');
@@ -70,7 +70,7 @@ export async function handleOpenAi(req: IncomingMessage, res: ServerResponse, pa
   if (req.method !== 'POST') throw new HttpError(405, `use POST for ${path}`);
   if (!o.isReady()) throw new HttpError(503, `Model with name ${o.modelName} is not ready.`);
   const body = await readJson(req);
-  if (body.model !== undefined && body.model !== o.modelName) throw new HttpError(404, `The model ${String(body.model)} does not exist; this endpoint serves ${o.modelName}.`);
+  if (body.model !== undefined && body.model !== o.modelName) throw new HttpError(404, `The model ${JSON.stringify(body.model)} does not exist; this endpoint serves ${o.modelName}.`);
   const opts = optionsOf(body);
   const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
   const object = chat ? 'chat.completion' : 'text_completion';

@@ -76,6 +76,14 @@ function parseShape(name: string, shape: unknown): number[] {
   return shape as number[];
 }
 
+// The declared inputs never change for a loaded model: index them once, not per request.
+const indexes = new WeakMap<readonly TensorMeta[], Map<string, TensorMeta>>();
+function indexOf(declared: readonly TensorMeta[]): Map<string, TensorMeta> {
+  let index = indexes.get(declared);
+  if (!index) indexes.set(declared, (index = new Map(declared.map((d) => [d.name, d]))));
+  return index;
+}
+
 /**
  * Validates `inputs` of an infer request against the model: every input known and present, the
  * datatype equal to the declared one, the rank and fixed dimensions matching, and the element
@@ -83,7 +91,7 @@ function parseShape(name: string, shape: unknown): number[] {
  */
 export function decodeInputs(raw: unknown, declared: readonly TensorMeta[]): DecodedTensor[] {
   if (!Array.isArray(raw) || raw.length === 0) bad('inputs must be a non-empty array');
-  const byName = new Map(declared.map((d) => [d.name, d]));
+  const byName = indexOf(declared);
   const seen = new Set<string>();
   const out: DecodedTensor[] = [];
   for (const item of raw as unknown[]) {
