@@ -128,7 +128,6 @@ function EditTemplateModal({ template, onClose }: { template: DeploymentTemplate
           autosize
           minRows={12}
           maxRows={24}
-          formatOnBlur
           error={'error' in parsed ? parsed.error : undefined}
         />
         {save.isError && <ErrorAlert error={save.error} title="The template was not saved" />}

@@ -36,7 +36,6 @@ export function OipMode({ id, modelName, disabled }: { id: string; modelName: st
         autosize
         minRows={8}
         maxRows={24}
-        formatOnBlur
         error={'error' in parsed ? parsed.error : undefined}
       />
       <Group>

@@ -37,7 +37,7 @@ export function TextMode({ id, disabled }: { id: string; disabled: boolean }) {
         </Button>
         {send.data && (
           <Text size="sm" c="dimmed" data-testid="total-latency">
-            {inputs.length === 1 ? '1 request' : `${send.data.outputs.length} requests`} in {formatMetric(send.data.latencyMs)} ms
+            {send.data.outputs.length === 1 ? '1 request' : `${send.data.outputs.length} requests`} in {formatMetric(send.data.latencyMs)} ms
           </Text>
         )}
       </Group>

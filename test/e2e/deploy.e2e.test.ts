@@ -1,0 +1,106 @@
+/**
+ * End to end: an evaluation endpoint from the browser. A support team member starts one for an
+ * approved text classifier (a real ONNX file run by the local runner in a child process), waits
+ * for it to be ready, classifies a ticket in the playground, and stops it. The built web UI on the
+ * real app over PGlite, in headless Chromium; screenshots land in test-results/ for a human look.
+ */
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveVersion, runImport } from '../../src/catalog/index.js';
+import { generateTextClassifier } from '../../src/demo-models/index.js';
+import { systemActor } from '../../src/identity/index.js';
+import { makeEntry } from '../factories.js';
+import { chromiumAvailable, RESULTS_DIR, startE2eApp, type E2eApp } from './browser.js';
+import { createUser, signIn, type Credentials } from './sign-in.js';
+
+const SLUG = 'router';
+const VERSION = '1.0.0';
+const SEED = systemActor('test');
+const VIEWER: Credentials = { username: 'val', password: 'correct horse battery staple', name: 'Val Viewer' };
+
+describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, playground, stop)', () => {
+  let e2e: E2eApp;
+  let page: Page;
+  let base = '';
+  const shot = (name: string) => page.screenshot({ path: path.join(RESULTS_DIR, `deploy-${name}.png`), animations: 'disabled', fullPage: true });
+  const card = () => page.getByTestId('deployment-card').first();
+
+  beforeAll(async () => {
+    e2e = await startE2eApp({
+      name: 'deploy',
+      viewportHeight: 900,
+      timeoutMs: 15_000,
+      seed: async (services) => {
+        await runImport(SEED, services.database.db, services.catalog, [
+          makeEntry({ slug: SLUG, name: 'Support Ticket Router', ownerTeam: 'support', tasks: ['text-classification'], approvedUseCases: ['support ticket routing'] }),
+        ]);
+        const v = await resolveVersion(services.database.db, SLUG, VERSION);
+        await services.registry.attachGeneratedFiles(SEED, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(generateTextClassifier().onnx) }]);
+        await createUser(services, VIEWER, 'none');
+        await services.identity.addMembership(SEED, 'support', VIEWER.username, 'viewer');
+      },
+    });
+    ({ page, base } = e2e);
+    await signIn(page, `${base}/models/${SLUG}`, VIEWER);
+  }, 180_000);
+
+  afterAll(() => e2e?.close());
+
+  it('starts an evaluation endpoint, classifies a ticket in the playground, and stops it', async () => {
+    await page.getByRole('tab', { name: 'Deploy & evaluate' }).click();
+    await page.waitForURL((u) => u.searchParams.get('tab') === 'deploy');
+    await page.getByText('No endpoints of this version yet.').waitFor();
+
+    await page.getByRole('button', { name: 'Start evaluation endpoint' }).click();
+    const state = card().getByTestId('deployment-state');
+    await state.waitFor();
+    await shot('starting');
+    // The local runner starts a real child process that loads the ONNX model.
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 60_000, intervals: [500] }).toMatch(/^(ready|failed)$/);
+    if ((await state.getAttribute('data-state')) === 'failed') {
+      await shot('failed');
+      throw new Error(`the endpoint failed: ${await card().getByTestId('last-error').textContent()}`);
+    }
+    expect(await state.textContent()).toBe('ready');
+    expect(await card().getByTestId('time-left').textContent()).toMatch(/\d+ (h|min).* left$/);
+    expect(await card().getByTestId('endpoint-url').textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    await shot('ready');
+
+    await card().getByRole('link', { name: 'Open playground' }).click();
+    await page.waitForURL(/\/playground\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { level: 1, name: /router@1\.0\.0/ }).waitFor();
+    await page.getByRole('textbox', { name: 'Inputs' }).fill('I was charged twice for my subscription');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const results = page.getByTestId('results');
+    await results.waitFor({ timeout: 30_000 });
+    expect(await results.getByTestId('output').first().textContent()).toBe('billing');
+    await shot('playground');
+
+    // Raw OIP: the prefilled request is valid, and the endpoint's own error shows for a bad one.
+    await page.getByText('Raw OIP', { exact: true }).click();
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('oip-response').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('oip-response').textContent()).toContain('billing');
+    const body = page.getByRole('textbox', { name: 'Request body' });
+    await body.fill(JSON.stringify({ inputs: [{ name: 'text', shape: [1], datatype: 'FP32', data: [1] }] }));
+    await page.getByRole('button', { name: 'Send' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'The endpoint refused the request' });
+    await refused.waitFor({ timeout: 30_000 }).catch(async (err: unknown) => {
+      await shot('debug');
+      throw err;
+    });
+    await shot('playground-oip-error');
+
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get('tab') === 'deploy');
+    await card().getByRole('button', { name: /^Stop / }).click();
+    const confirm = page.getByRole('dialog', { name: 'Stop endpoint?' });
+    await confirm.getByRole('button', { name: 'Stop endpoint' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(() => card().getByTestId('deployment-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('stopped');
+    expect(await card().getByRole('button', { name: /^Stop / }).count()).toBe(0);
+    await shot('stopped');
+    expect(e2e.pageErrors).toEqual([]);
+  }, 180_000);
+});
