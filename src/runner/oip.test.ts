@@ -52,6 +52,19 @@ describe('OIP v2 endpoint serving the ONNX classifier', () => {
     for (const label of batch.outputs[0]!.data) expect(models.labels).toContain(label);
   });
 
+  it('gives concurrent requests (dynamically batched in the child) each their own rows', async () => {
+    const texts = ['refund my payment please', 'the app crashes with an error', 'where is my package delivery', 'I forgot my password', 'charged twice', 'tracking number missing'];
+    const together = await client.infer('router', { inputs: [{ name: 'text', shape: [texts.length], datatype: 'BYTES', data: texts }] });
+    const apart = await Promise.all(
+      [...texts, ...texts].map((t) => client.infer('router', { inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: [t] }] })),
+    );
+    apart.forEach((r, i) => {
+      expect(r.outputs[0]).toEqual({ name: 'label', datatype: 'BYTES', shape: [1], data: [together.outputs[0]!.data[i % texts.length]] });
+      expect(r.outputs[1]!.shape).toEqual([1, 4]);
+      expect(r.outputs[1]!.data).toEqual(together.outputs[1]!.data.slice((i % texts.length) * 4, (i % texts.length) * 4 + 4));
+    });
+  });
+
   it('accepts nested data and the versioned infer path', async () => {
     const r = await post(`${h.url}/v2/models/router/versions/1/infer`, JSON.stringify({ inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: [['a'], ['b']] }] }));
     expect(r.status).toBe(200);

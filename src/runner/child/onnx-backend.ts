@@ -5,6 +5,7 @@
  */
 import ort from 'onnxruntime-node';
 import type { Backend } from './backend.js';
+import { canBatch, createBatcher } from './batcher.js';
 import { HttpError } from './http-error.js';
 import type { DecodedTensor, OipDatatype, OutputTensor, TensorMeta } from './tensors.js';
 
@@ -83,11 +84,12 @@ export async function loadOnnxBackend(modelPath: string, threads: number): Promi
   }
 
   await infer(inputs.map(dummyInput), undefined);
+  const run = canBatch(inputs, outputs) ? createBatcher(infer) : infer;
   return {
     platform: 'onnxruntime',
     inputs,
     outputs,
-    infer: (decoded, outputNames) => infer(decoded, outputNames),
+    infer: (decoded, outputNames) => run(decoded, outputNames),
     close: () => session.release(),
   };
 }
