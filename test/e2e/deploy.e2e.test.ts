@@ -12,7 +12,7 @@ import { generateTextClassifier } from '../../src/demo-models/index.js';
 import { systemActor } from '../../src/identity/index.js';
 import { makeEntry } from '../factories.js';
 import { chromiumAvailable, RESULTS_DIR, startE2eApp, type E2eApp } from './browser.js';
-import { createUser, signIn, type Credentials } from './sign-in.js';
+import { ADMIN, createAdmin, createUser, signIn, type Credentials } from './sign-in.js';
 
 const SLUG = 'router';
 const VERSION = '1.0.0';
@@ -39,6 +39,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
         await services.registry.attachGeneratedFiles(SEED, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(generateTextClassifier().onnx) }]);
         await createUser(services, VIEWER, 'none');
         await services.identity.addMembership(SEED, 'support', VIEWER.username, 'viewer');
+        await createAdmin(services);
       },
     });
     ({ page, base } = e2e);
@@ -86,10 +87,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
     await body.fill(JSON.stringify({ inputs: [{ name: 'text', shape: [1], datatype: 'FP32', data: [1] }] }));
     await page.getByRole('button', { name: 'Send' }).click();
     const refused = page.getByRole('alert').filter({ hasText: 'The endpoint refused the request' });
-    await refused.waitFor({ timeout: 30_000 }).catch(async (err: unknown) => {
-      await shot('debug');
-      throw err;
-    });
+    await refused.waitFor({ timeout: 30_000 });
     await shot('playground-oip-error');
 
     await page.goBack();
@@ -103,4 +101,61 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
     await shot('stopped');
     expect(e2e.pageErrors).toEqual([]);
   }, 180_000);
+
+  it('compares two ready endpoints side by side from the Endpoints page', async () => {
+    await page.goto(`${base}/models/${SLUG}?tab=deploy`);
+    const start = page.getByRole('button', { name: 'Start evaluation endpoint' });
+    for (let i = 0; i < 2; i++) {
+      await start.click();
+      await expect.poll(() => page.getByTestId('deployment-card').count()).toBe(2 + i);
+    }
+    await expect.poll(() => page.locator('[data-testid="deployment-state"][data-state="ready"]').count(), { timeout: 60_000, intervals: [500] }).toBe(2);
+
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await page.waitForURL(`${base}/endpoints`);
+    await page.getByRole('heading', { level: 1, name: 'Evaluation endpoints' }).waitFor();
+    expect(await page.getByTestId('deployment-card').count()).toBe(2); // the stopped one is not live
+    await shot('endpoints');
+
+    await page.getByRole('link', { name: 'Compare ready endpoints' }).click();
+    await page.waitForURL(/\/compare\?ids=[0-9a-f-]{36},[0-9a-f-]{36}$/);
+    await page.getByRole('textbox', { name: 'Inputs' }).fill('I was charged twice for my subscription\nThe app crashes when I open settings');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const table = page.getByTestId('compare-table');
+    await table.waitFor({ timeout: 30_000 });
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    expect(await table.locator('tbody tr').first().textContent()).toContain('billing');
+    // The same model twice: the same outputs, nothing highlighted, a latency summary per column.
+    expect(await page.getByTestId('compare-summary').textContent()).toBe('All endpoints gave the same outputs.');
+    expect(await page.getByTestId('compare-column-summary').count()).toBe(2);
+    expect(await page.getByTestId('compare-column-summary').first().textContent()).toMatch(/p50 [\d.]+ ms · p95 [\d.]+ ms/);
+    await shot('compare');
+    expect(e2e.pageErrors).toEqual([]);
+  }, 180_000);
+
+  it('shows the deployment templates and evaluation limits to an admin', async () => {
+    const admin = await e2e.newPage();
+    try {
+      await signIn(admin, `${base}/admin`, ADMIN);
+      await admin.getByRole('heading', { name: 'Deployment templates' }).waitFor();
+      const row = admin.locator('tr[data-template="evaluation"]');
+      await row.waitFor();
+      await admin.getByRole('heading', { name: 'Evaluation limits' }).waitFor();
+      expect(await admin.getByRole('textbox', { name: 'Lifetime (hours)' }).inputValue()).toBe('4');
+
+      await row.getByRole('button', { name: 'Edit evaluation' }).click();
+      const dialog = admin.getByRole('dialog', { name: 'Edit template “evaluation”' });
+      const settings = dialog.getByRole('textbox', { name: 'Settings' });
+      await settings.fill('{ not json');
+      await dialog.getByText(/^Not valid JSON/).waitFor();
+      expect(await dialog.getByRole('button', { name: 'Save template' }).isDisabled()).toBe(true);
+      await admin.screenshot({ path: path.join(RESULTS_DIR, 'deploy-admin-template-edit.png'), animations: 'disabled' });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await admin.screenshot({ path: path.join(RESULTS_DIR, 'deploy-admin.png'), animations: 'disabled', fullPage: true });
+    } finally {
+      await admin.close();
+    }
+    expect(e2e.pageErrors).toEqual([]);
+  });
 });

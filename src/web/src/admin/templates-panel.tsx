@@ -1,5 +1,5 @@
 /** Deployment templates: what each standard way to run a model sets, and (admins) editing one as JSON. */
-import { Badge, Button, Card, Group, JsonInput, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Modal, Stack, Table, Text, Textarea, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { putTemplate, type DeploymentTemplate } from '../api/deployments';
@@ -120,11 +120,13 @@ function EditTemplateModal({ template, onClose }: { template: DeploymentTemplate
     <Modal opened onClose={onClose} title={`Edit template “${template.name}”`} size="lg">
       <Stack gap="md">
         <Textarea label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} autosize minRows={2} maxLength={500} />
-        <JsonInput
+        <Textarea
           label="Settings"
           description="Resources, health checks, autoscaling, timeout, deployment mode, labels and latency target. The server checks every field."
           value={text}
-          onChange={setText}
+          onChange={(e) => setText(e.currentTarget.value)}
+          spellCheck={false}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
           autosize
           minRows={12}
           maxRows={24}

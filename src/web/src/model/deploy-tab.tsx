@@ -40,7 +40,7 @@ export function DeployTab({ slug, version, ownerTeam }: Props) {
               </Title>
               <Text size="sm" c="dimmed" mt={4}>
                 A temporary endpoint serving version {version}, for trying it out in the playground or comparing it with others
-                {limits.data ? `. It stops by itself after ${formatDuration(limits.data.lifetimeHours * 3600)} and counts against your team’s quota (${limits.data.maxEndpointsPerTeam} endpoints, ${limits.data.maxGpusPerTeam} GPUs).` : '.'}
+                {limits.data ? `. It stops by itself after ${formatDuration(limits.data.lifetimeHours * 3600).replace(/ /g, '\u00a0')} and counts against your team’s quota (${limits.data.maxEndpointsPerTeam} endpoints, ${limits.data.maxGpusPerTeam} GPUs).` : '.'}
               </Text>
             </div>
             <Group gap="sm" align="flex-end">

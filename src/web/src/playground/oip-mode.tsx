@@ -1,5 +1,5 @@
 /** Raw OIP mode: an Open Inference Protocol v2 infer body, edited as JSON, and the endpoint's raw answer. */
-import { Button, Code, Group, JsonInput, Stack, Text } from '@mantine/core';
+import { Button, Code, Group, Stack, Text, Textarea } from '@mantine/core';
 import { IconSend } from '@tabler/icons-react';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -29,10 +29,12 @@ export function OipMode({ id, modelName, disabled }: { id: string; modelName: st
       <Text size="sm" c="dimmed">
         Sent as is to <Code>/v2/models/{modelName}/infer</Code>.
       </Text>
-      <JsonInput
+      <Textarea
         label="Request body"
         value={text}
-        onChange={setText}
+        onChange={(e) => setText(e.currentTarget.value)}
+          spellCheck={false}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
         autosize
         minRows={8}
         maxRows={24}
