@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { createServices, type Services } from '../src/api/services.js';
-import { resolveVersion, runImport } from '../src/catalog/index.js';
+import { resolveVersion, runImport, VersionFields } from '../src/catalog/index.js';
 import { createLogger } from '../src/core/logger.js';
 import { classifierEvalJsonl, generateTextClassifier } from '../src/demo-models/index.js';
 import { systemActor, type Scope } from '../src/identity/index.js';
@@ -197,5 +197,21 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(bench[0]).toMatchObject({ dataset: 'tickets.jsonl', hardware: expect.stringMatching(/cores/) });
     // The temporary endpoint is gone.
     expect((await call('carl', 'GET', '/deployments?slug=router&live=true')).body).toEqual([]);
+  });
+
+  it('a submission with a runnable file queues the automatic suites, whose results count as its benchmark', async () => {
+    await call('admin', 'POST', '/suites', { name: 'routing-auto', task: 'text-classification', metrics: ['accuracy'], automatic: true, dataset: { name: 'tickets.jsonl', text: classifierEvalJsonl(classifier.evalSet.slice(0, 40)) } });
+    await services.catalog.createVersion(SYS, 'router', VersionFields.parse({ version: '2.0.0', card: { intendedUse: 'Route tickets.', limitations: 'English only.', trainingData: 'Generated tickets.' }, approvedUseCases: ['support ticket routing'] }));
+    const v = await resolveVersion(services.database.db, 'router', '2.0.0');
+    await services.registry.attachGeneratedFiles(SYS, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(classifier.onnx) }]);
+    const sub = await call('carl', 'POST', '/models/router/versions/2.0.0/submit', {});
+    expect(sub.status).toBe(200); // no benchmark yet: the automatic suite will provide it
+    const runs = await until('the automatic run', async () => {
+      const r = await call('carl', 'GET', '/models/router/versions/2.0.0/evaluations');
+      return r.body.length && r.body.every((x: { state: string }) => ['succeeded', 'failed'].includes(x.state)) ? r.body : undefined;
+    }, 90_000);
+    expect(runs.map((r: { suite: string; state: string }) => [r.suite, r.state])).toEqual([['routing-auto', 'succeeded']]);
+    const version = (await call('carl', 'GET', '/models/router/versions/2.0.0')).body;
+    expect(version.benchmarks.find((b: { suite: string }) => b.suite === 'routing-auto').value).toBeGreaterThan(0.8);
   });
 });
