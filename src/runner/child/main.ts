@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // Losing the parent is expected (server restart); keep serving until adopted or stopped.
-  process.on('disconnect', () => log('supervisor disconnected; still serving'));
+  process.on('disconnect', () => log('IPC channel closed (supervisor detached or gone); still serving'));
 }
 
 main().catch((err: unknown) => {
