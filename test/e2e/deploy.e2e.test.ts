@@ -152,7 +152,8 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
       await admin.screenshot({ path: path.join(RESULTS_DIR, 'deploy-admin-template-edit.png'), animations: 'disabled' });
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'detached' });
-      await admin.screenshot({ path: path.join(RESULTS_DIR, 'deploy-admin.png'), animations: 'disabled', fullPage: true });
+      await admin.getByRole('heading', { name: 'Deployment templates' }).scrollIntoViewIfNeeded();
+      await admin.screenshot({ path: path.join(RESULTS_DIR, 'deploy-admin.png'), animations: 'disabled' });
     } finally {
       await admin.close();
     }

@@ -168,7 +168,7 @@ function CompareTable({ result }: { result: CompareResult }) {
               ))}
             </Table.Tbody>
             <Table.Tfoot>
-              <Table.Tr>
+              <Table.Tr style={{ borderTop: '2px solid var(--mantine-color-default-border)' }} bg="var(--mantine-color-gray-0)">
                 <Table.Th>Summary</Table.Th>
                 {columns.map((c) => (
                   <Table.Td key={c.deployment.id} data-testid="compare-column-summary">
