@@ -42,8 +42,8 @@ describe('demo catalog', () => {
     const d = await services.deployments.create(SYS, { model: 'tiny-llama-demo@0.1.0', template: 'evaluation', team: 'platform-ml', useCase: 'evaluation', environment: 'evaluation', engine: 'local' }, { wait: true });
     expect(d.state).toBe('ready');
     const res = await fetch(`${d.endpointUrl}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'tiny-llama-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 }) });
-    const body = await res.json();
-    expect(body.choices[0].message.content.length).toBeGreaterThan(0);
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]?.message.content.length).toBeGreaterThan(0);
     await services.deployments.stop(SYS, d.id);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { createServices, type Services } from '../src/api/services.js';
 import { resolveVersion, runImport, VersionFields } from '../src/catalog/index.js';
+import { queryRows } from '../src/core/db/index.js';
 import { createLogger } from '../src/core/logger.js';
 import { classifierEvalJsonl, generateTextClassifier } from '../src/demo-models/index.js';
 import { systemActor, type Scope } from '../src/identity/index.js';
@@ -29,6 +30,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies checked by the assertions
+const json = async (res: Response): Promise<Json> => res.json();
 
 const alive = (pid: number) => {
   try {
@@ -50,6 +54,7 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     const res = await app.inject({ method: method as 'GET', url: `/api/v1${url}`, payload: payload as string, headers: { authorization: `Bearer ${tokens[who]}` } });
     return { status: res.statusCode, body: res.body ? res.json() : {} };
   }
+  const pidOf = async (id: string) => Number((await queryRows<{ pid: string }>(services.database.db, sql`SELECT handle->>'pid' AS pid FROM deployments WHERE id = ${id}`))[0]?.pid);
   const ready = (id: string) => until(`deployment ${id}`, async () => {
     const r = await call('eve', 'GET', `/deployments/${id}`);
     return r.body.state === 'starting' ? undefined : r.body;
@@ -92,10 +97,10 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(hours).toBeGreaterThan(3.9);
     expect(hours).toBeLessThanOrEqual(4);
     // The endpoint itself, as any OIP client would call it.
-    const meta = await (await fetch(`${d.endpointUrl}/v2/models/router`)).json();
+    const meta = await json(await fetch(`${d.endpointUrl}/v2/models/router`));
     expect(meta.inputs[0]).toMatchObject({ name: 'text', datatype: 'BYTES' });
     const infer = await fetch(`${d.endpointUrl}/v2/models/router/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['I was charged twice on my invoice', 'my parcel never arrived, where is the delivery'] }] }) });
-    const body = await infer.json();
+    const body = await json(infer);
     expect(body.outputs.find((o: { name: string }) => o.name === 'label').data).toEqual(['billing', 'shipping']);
     // The playground through the server: outputs with latency; a malformed OIP body gets the protocol's error.
     const tried = await call('eve', 'POST', `/deployments/${d.id}/try`, { inputs: ['I cannot log in to my account, password reset fails'] });
@@ -110,7 +115,7 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect((await call('out', 'POST', `/deployments/${d.id}/stop`)).status).toBe(403);
     const stopped = await call('eve', 'POST', `/deployments/${d.id}/stop`);
     expect([stopped.status, stopped.body.state]).toEqual([200, 'stopped']);
-    expect(alive(d.endpointUrl ? (await services.database.db.execute(sql`SELECT (handle->>'pid')::int AS pid FROM deployments WHERE id = ${d.id}`)).rows[0]!.pid as number : 0)).toBe(false);
+    expect(alive(await pidOf(d.id))).toBe(false);
     await expect(fetch(`${d.endpointUrl}/v2/health/live`)).rejects.toThrow();
   });
 
@@ -139,13 +144,29 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(live.body).toEqual([]);
   });
 
+  it('a production deployment has a stable name; deploying again replaces the live one in place', async () => {
+    const spec = { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing', overrides: { resources: { memory: '1Gi' } } };
+    const [dry1, dry2] = [await call('carl', 'POST', '/deployments?dryRun=true', spec), await call('carl', 'POST', '/deployments?dryRun=true', spec)];
+    expect(dry1.body.manifests).toEqual(dry2.body.manifests);
+    const first = await call('carl', 'POST', '/deployments', { ...spec, wait: true });
+    expect([first.status, first.body.state, first.body.name]).toEqual([201, 'ready', dry1.body.deployment.name]);
+    const oldPid = await pidOf(first.body.id);
+    const second = await call('carl', 'POST', '/deployments', { ...spec, wait: true });
+    expect([second.body.state, second.body.name]).toEqual(['ready', first.body.name]);
+    expect((await call('carl', 'GET', `/deployments/${first.body.id}`)).body.state).toBe('stopped');
+    expect(alive(oldPid)).toBe(false);
+    const live = (await call('carl', 'GET', '/deployments?slug=router&live=true')).body;
+    expect(live.map((d: { id: string }) => d.id)).toEqual([second.body.id]);
+    await call('carl', 'POST', `/deployments/${second.body.id}/stop`);
+  });
+
   it('reaps expired endpoints and marks a crashed one failed with its last log lines', async () => {
     const a = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     const b = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     await services.database.db.execute(sql`UPDATE deployments SET expires_at = now() - interval '1 minute' WHERE id = ${a.id}`);
     expect(await services.deployments.reap()).toBe(1);
     expect((await call('eve', 'GET', `/deployments/${a.id}`)).body.state).toBe('expired');
-    const pid = Number((await services.database.db.execute(sql`SELECT handle->>'pid' AS pid FROM deployments WHERE id = ${b.id}`)).rows[0]!.pid);
+    const pid = await pidOf(b.id);
     process.kill(pid, 'SIGKILL');
     const failed = await until('crash detection', async () => {
       const r = await call('eve', 'GET', `/deployments/${b.id}`);
@@ -158,7 +179,6 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
   it('after a restart keeps endpoints that still run and starts again those that ended', async () => {
     const keep = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     const again = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
-    const pidOf = async (id: string) => Number((await services.database.db.execute(sql`SELECT handle->>'pid' AS pid FROM deployments WHERE id = ${id}`)).rows[0]!.pid);
     const keptPid = await pidOf(keep.id);
     await services.runner.stop(again.id); // its process ends, the row still says ready (as after a host reboot)
     const second = await createServices(services.database, { dataDir });

@@ -21,7 +21,7 @@ import type { DeploymentEngine, EngineDeployment, EngineName, EngineStatus } fro
 import { BUILT_IN_TEMPLATES, resolveSettings, TemplateSettings } from './template-schema.js';
 import type { TemplateService } from './templates.js';
 import { quotaOf, readLimits } from './limits.js';
-import { endpointName } from './naming.js';
+import { endpointName, serviceName, stableId } from './naming.js';
 import { requireLocalFormat, servedFile, stageLocalFile } from './model-files.js';
 import { splitModelRef, type DeploymentSpec } from './spec.js';
 import { LIVE_STATES, type DeploymentViewT, type DryRunViewT } from './views.js';
@@ -91,7 +91,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
     const expiresAt = spec.environment === 'evaluation' ? new Date(now().getTime() + (await readLimits(db)).lifetimeHours * 3_600_000) : null;
     const d: EngineDeployment = {
       id,
-      name: endpointName(id, slug),
+      name: spec.environment === 'production' ? serviceName(slug, spec.team, spec.useCase) : endpointName(id, slug),
       model: {
         slug,
         version,
@@ -193,12 +193,29 @@ export function createDeploymentService(deps: DeploymentDeps) {
       const status = await engine.start(d);
       const ok = await transition(SYSTEM, r.id, ['starting'], 'ready', { endpointUrl: status.endpointUrl, handle: status.handle ?? null, readyAt: now() }, { endpoint: status.endpointUrl });
       if (!ok) await engine.stop(d, status.handle ?? null).catch(() => undefined); // stopped while starting
+      else if (r.environment === 'production') await supersede(r, engine);
     } catch (err) {
       const details = err instanceof AppError ? err.details : undefined;
       const logTail = Array.isArray(details?.logTail) ? (details.logTail as string[]).slice(-50) : [];
       logger.warn({ err, deployment: r.id }, 'deployment failed to start');
       await transition(SYSTEM, r.id, ['starting'], 'failed', { lastError: (err as Error).message, logTail }, { reason: details?.reason ?? 'start_failed', message: (err as Error).message });
       await cleanup(r.id);
+    }
+  }
+
+  /**
+   * A production deployment that is ready replaces the live ones of the same name (the same
+   * model, team and use case: typically the previous version). On KServe the object was updated
+   * in place, so only the record changes; the local runner stops the old process.
+   */
+  async function supersede(r: Row, engine: DeploymentEngine): Promise<void> {
+    const old = await db.select().from(deployments).where(and(eq(deployments.name, r.name ?? ''), inArray(deployments.state, ['ready', 'starting', 'failed']), sql`${deployments.id} <> ${r.id}`));
+    for (const o of old) {
+      if (o.state === 'failed') continue;
+      if (!(await transition(SYSTEM, o.id, ['ready', 'starting'], 'stopping', {}, { reason: 'superseded', supersededBy: r.id }))) continue;
+      if (engine.name !== 'kserve') await engine.stop(await engineDeploymentOf(o), (o.handle as Record<string, unknown> | null) ?? null).catch(() => undefined);
+      await transition(SYSTEM, o.id, ['stopping'], 'stopped', { stoppedAt: now() }, { supersededBy: r.id });
+      await cleanup(o.id);
     }
   }
 
@@ -272,7 +289,9 @@ export function createDeploymentService(deps: DeploymentDeps) {
   return {
     /** Everything `create` would do, without doing it: the policy decision and the manifests. */
     async dryRun(actor: Actor, spec: DeploymentSpec): Promise<DryRunViewT> {
-      const { d, engine } = await resolve(actor, spec, crypto.randomUUID());
+      const { d: planned, engine } = await resolve(actor, spec, crypto.randomUUID());
+      // Production names are stable; so is the id on the labels, so the same file renders the same manifests.
+      const d = spec.environment === 'production' ? { ...planned, id: stableId(planned.name) } : planned;
       const manifests = await engine.render(d);
       return {
         deployment: { name: d.name, model: { slug: d.model.slug, version: d.model.version }, team: d.team, useCase: d.useCase, environment: d.environment, template: d.template, engine: engine.name, settings: d.settings, gpus: d.settings.resources.gpus, expiresAt: d.expiresAt?.toISOString() ?? null },

@@ -101,6 +101,9 @@ export function createEvaluationService(deps: { db: Db; jobs: JobQueue; deployme
         concurrency: generative ? 1 : 4,
         predict: async (input) => (await textInfer(client, modelName, [input], meta, generative ? GENERATION : undefined))[0] ?? '',
       });
+      // The endpoint goes before the run is reported done, so "succeeded" never leaves one behind.
+      await deps.deployments.stop(RUNNER, d.id).catch(() => undefined);
+      endpointId = null;
       const today = new Date().toISOString().slice(0, 10);
       await db.transaction(async (tx) => {
         await tx.update(evaluationRuns).set({ state: 'succeeded', results: result.results, samples: result.samples, finishedAt: new Date() }).where(eq(evaluationRuns.id, runId));

@@ -58,7 +58,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
     await state.waitFor();
     await shot('starting');
     // The local runner starts a real child process that loads the ONNX model.
-    await expect.poll(() => state.getAttribute('data-state'), { timeout: 60_000, intervals: [500] }).toMatch(/^(ready|failed)$/);
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 60_000, interval: 500 }).toMatch(/^(ready|failed)$/);
     if ((await state.getAttribute('data-state')) === 'failed') {
       await shot('failed');
       throw new Error(`the endpoint failed: ${await card().getByTestId('last-error').textContent()}`);
@@ -109,7 +109,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
       await start.click();
       await expect.poll(() => page.getByTestId('deployment-card').count()).toBe(2 + i);
     }
-    await expect.poll(() => page.locator('[data-testid="deployment-state"][data-state="ready"]').count(), { timeout: 60_000, intervals: [500] }).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="deployment-state"][data-state="ready"]').count(), { timeout: 60_000, interval: 500 }).toBe(2);
 
     await page.getByRole('link', { name: 'Endpoints' }).click();
     await page.waitForURL(`${base}/endpoints`);

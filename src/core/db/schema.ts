@@ -537,7 +537,7 @@ export const deployments = pgTable(
   (t) => [
     index('deployments_version_idx').on(t.versionId),
     index('deployments_team_state_idx').on(t.team, t.state),
-    uniqueIndex('deployments_live_name_key').on(t.name).where(sql`${t.state} IN ('pending','starting','ready','stopping')`),
+    index('deployments_name_idx').on(t.name),
     check('deployments_environment_check', sql`${t.environment} IN ('evaluation','production')`),
     check('deployments_engine_check', sql`${t.engine} IN ('local','kserve')`),
     check('deployments_state_check', sql`${t.state} IN ('running','pending','starting','ready','failed','stopping','stopped','expired')`),
