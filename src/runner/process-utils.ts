@@ -3,7 +3,7 @@
  * /proc, process-group signals, and the tail of an endpoint's log file. They work the same for our
  * own children and for processes adopted from an earlier server, which are not our children.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 
 /** True when the process exists and is not a zombie (kill(pid, 0) alone succeeds on zombies). */
 export function isAlive(pid: number): boolean {
@@ -23,15 +23,45 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Resident set size in MB (VmRSS), or undefined when unknown (process gone, no /proc). */
-export function readRssMb(pid: number): number | undefined {
+function vmRssKb(pid: number | string): number | undefined {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return m ? Number(m[1]) / 1024 : undefined;
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The members of process group `pgid` other than its leader (an endpoint's worker processes). */
+export function groupMembers(pgid: number): string[] {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === pgid) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state, ppid, pgrp, …
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) out.push(e);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/**
+ * Resident set size in MB (VmRSS) of the endpoint: the process and, when it leads a process group
+ * (endpoints are spawned detached), the workers in its group; undefined when it is gone.
+ */
+export function readRssMb(pid: number): number | undefined {
+  const own = vmRssKb(pid);
+  if (own === undefined) return undefined;
+  return groupMembers(pid).reduce((kb, m) => kb + (vmRssKb(m) ?? 0), own) / 1024;
 }
 
 /** Signals the child's whole process group (it was spawned detached, so pgid = pid). */

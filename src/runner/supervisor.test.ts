@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isAlive } from './process-utils.js';
+import { readFileSync } from 'node:fs';
+import { groupMembers, isAlive, readRssMb } from './process-utils.js';
 import { createLocalRunner } from './supervisor.js';
 import { onnxSpec, testRunner, writeTestModels } from './test-fixtures.js';
 import type { EndpointFailure, LocalRunner } from './types.js';
@@ -95,5 +96,22 @@ describe('local runner supervision', () => {
     const failed = nextFailure(second);
     process.kill(-h.pid, 'SIGKILL');
     expect(await failed).toMatchObject({ id: spec.id, reason: 'crashed' });
+  });
+
+  it('serves from several workers on one port, counts their memory together, and ends when a worker dies', async () => {
+    const runner = testRunner(models.dir);
+    const failures: EndpointFailure[] = [];
+    runner.onFailure((f) => failures.push(f));
+    const h = await runner.start(onnxSpec(models, { workers: 2 }));
+    const workers = groupMembers(h.pid);
+    expect(workers).toHaveLength(2);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${h.url}/v2/models/${onnxSpec(models).modelName}/ready`).then((r) => r.status)));
+    expect(answers.every((s) => s === 200)).toBe(true);
+    expect(readRssMb(h.pid)!).toBeGreaterThan(workers.reduce((kb, w) => kb + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${w}/status`, 'utf8'))![1]), 0) / 1024);
+    process.kill(Number(workers[0]), 'SIGKILL');
+    await expect.poll(() => failures.length).toBe(1);
+    expect(failures[0]).toMatchObject({ id: h.id, reason: 'crashed' });
+    expect(failures[0]!.logTail.join('\n')).toMatch(/worker \d+ died/);
+    await expect.poll(() => isAlive(h.pid) || isAlive(Number(workers[1]))).toBe(false);
   });
 });

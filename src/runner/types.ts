@@ -19,6 +19,11 @@ export interface EndpointSpec {
   memoryMb: number;
   /** Inference threads (default 1: on small hosts more threads are slower for small models). */
   threads?: number | undefined;
+  /**
+   * Serving processes sharing the endpoint's port, each with its own copy of the model (model
+   * instances, as Triton's instance groups); default 1. The memory limit covers them together.
+   */
+  workers?: number | undefined;
   /** GGUF context size in tokens (default 2048). */
   contextSize?: number | undefined;
   /** Interface to listen on (default 127.0.0.1); port 0 picks a free port. */

@@ -3,6 +3,7 @@
  * the template's memory as its limit. After a restart, `status` re-adopts a process the earlier
  * server left running, so a deployment that still serves is not started twice.
  */
+import { availableParallelism } from 'node:os';
 import { AppError } from '../../core/errors.js';
 import type { LocalRunner } from '../../runner/types.js';
 import type { DeploymentEngine, EngineDeployment, EngineStatus } from '../ports/engine.js';
@@ -16,10 +17,19 @@ export function quantityToMb(q: string): number {
   return Math.max(64, Math.round(Number(m[1]) * (UNITS[m[2] ?? ''] ?? 1)));
 }
 
+/**
+ * Replicas on one host are worker processes sharing the endpoint's port: the template's minimum
+ * replicas, at most one per core (GGUF models keep one: llama.cpp already uses the cores).
+ */
+export function workersOf(d: EngineDeployment): number {
+  if (d.model.format !== 'onnx') return 1;
+  return Math.max(1, Math.min(d.settings.autoscaling.minReplicas, availableParallelism()));
+}
+
 function specOf(d: EngineDeployment) {
   if (!d.model.localPath) throw new AppError('INVALID_INPUT', `no local copy of ${d.model.slug}@${d.model.version} to serve`);
   if (d.model.format !== 'onnx' && d.model.format !== 'gguf') throw new AppError('INVALID_INPUT', `the local runner serves ONNX and GGUF files, not ${d.model.format}`);
-  return { id: d.id, modelName: d.model.slug, modelVersion: d.model.version, format: d.model.format, modelPath: d.model.localPath, memoryMb: quantityToMb(d.settings.resources.memory) } as const;
+  return { id: d.id, modelName: d.model.slug, modelVersion: d.model.version, format: d.model.format, modelPath: d.model.localPath, memoryMb: quantityToMb(d.settings.resources.memory), workers: workersOf(d) } as const;
 }
 
 export function createLocalProcessEngine(deps: { runner: LocalRunner; host?: string | undefined }): DeploymentEngine {
@@ -27,7 +37,7 @@ export function createLocalProcessEngine(deps: { runner: LocalRunner; host?: str
   return {
     name: 'local',
     async render(d) {
-      return [{ kind: 'LocalEndpoint', name: d.name, model: `${d.model.slug}@${d.model.version}`, format: d.model.format, memoryMb: quantityToMb(d.settings.resources.memory), timeoutSeconds: d.settings.timeoutSeconds, expiresAt: d.expiresAt?.toISOString() ?? null }];
+      return [{ kind: 'LocalEndpoint', name: d.name, model: `${d.model.slug}@${d.model.version}`, format: d.model.format, workers: workersOf(d), memoryMb: quantityToMb(d.settings.resources.memory), timeoutSeconds: d.settings.timeoutSeconds, expiresAt: d.expiresAt?.toISOString() ?? null }];
     },
     async start(d) {
       const h = await runner.start({ ...specOf(d), host: deps.host });

@@ -5,6 +5,7 @@
  * supervisor tails. The child deliberately survives the loss of its parent (the IPC channel) so a
  * restarted server can adopt it; it stops on SIGTERM/SIGINT.
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { EndpointSpec } from '../types.js';
 import type { Backend } from './backend.js';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   });
   const port = (server.address() as AddressInfo).port;
   log(`listening on ${spec.host ?? '127.0.0.1'}:${port}`);
-  process.send?.({ type: 'ready', port });
+  if (cluster.isPrimary) process.send?.({ type: 'ready', port });
   injectRunFault(log);
 
   let stopping = false;
@@ -68,7 +69,49 @@ async function main(): Promise<void> {
   process.on('disconnect', () => log('IPC channel closed (supervisor detached or gone); still serving'));
 }
 
-main().catch((err: unknown) => {
+/**
+ * With several workers this process only supervises them: node's cluster hands each accepted
+ * connection to a worker, all on one port. It reports ready once every worker listens, and exits
+ * (a crash, to the supervisor) when any worker dies unasked, so its log tail is the worker's.
+ */
+async function primary(workers: number): Promise<void> {
+  const port = await new Promise<number>((resolve, reject) => {
+    let listening = 0;
+    cluster.on('listening', (_w, address) => {
+      listening += 1;
+      if (listening === workers) resolve(address.port);
+    });
+    cluster.on('exit', (w, code, signal) => reject(new Error(`worker ${w.process.pid} exited while starting (${signal ?? `exit code ${code}`})`)));
+    for (let i = 0; i < workers; i++) cluster.fork();
+  });
+  cluster.removeAllListeners('exit');
+  log(`${workers} workers listening on port ${port}`);
+  process.send?.({ type: 'ready', port });
+  let stopping = false;
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) return;
+    log(`worker ${w.process.pid} died (${signal ?? `exit code ${code}`}); stopping the endpoint`);
+    process.exit(1);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    log(`${signal}: stopping ${workers} workers`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    const check = setInterval(() => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    }, 20);
+    check.unref();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('disconnect', () => log('IPC channel closed (supervisor detached or gone); still serving'));
+  // The primary holds no model; keep it alive while the workers serve.
+  setInterval(() => undefined, 1 << 30);
+}
+
+const workerCount = Math.max(1, Math.floor(readSpec().workers ?? 1));
+(cluster.isPrimary && workerCount > 1 ? primary(workerCount) : main()).catch((err: unknown) => {
   log(`start failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });
