@@ -111,7 +111,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
 
   async function toView(actor: Actor, r: Row): Promise<DeploymentViewT> {
     const [v] = await db.select({ slug: models.slug, version: modelVersions.version }).from(modelVersions).innerJoin(models, eq(models.id, modelVersions.modelId)).where(eq(modelVersions.id, r.versionId));
-    const [u] = r.createdBy ? await db.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, r.createdBy)) : [];
+    const [u] = r.createdBy ? await db.select({ id: users.id, name: users.name, username: users.username }).from(users).where(eq(users.id, r.createdBy)) : [];
     return {
       id: r.id,
       name: r.name,
@@ -129,7 +129,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
       lastError: r.lastError,
       logTail: r.logTail,
       expiresAt: r.expiresAt?.toISOString() ?? null,
-      createdBy: u ? { id: u.id, name: u.name } : null,
+      createdBy: u ? { id: u.id, name: u.name || u.username } : null,
       createdAt: r.createdAt.toISOString(),
       readyAt: r.readyAt?.toISOString() ?? null,
       stoppedAt: r.stoppedAt?.toISOString() ?? null,

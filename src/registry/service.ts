@@ -412,7 +412,7 @@ export function createRegistryService(deps: RegistryDeps) {
    * in the same unit of work, which keeps the collector off it.
    */
   async function putSmallBlob(bytes: Buffer): Promise<{ digest: string; size: number }> {
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const digest: Digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (!(await store.head(digest))) await store.put(digest, Readable.from([bytes]), bytes.length);
     await db.insert(blobs).values({ digest, size: bytes.length }).onConflictDoNothing();
     return { digest, size: bytes.length };

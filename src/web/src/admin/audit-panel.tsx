@@ -107,10 +107,11 @@ export function AuditPanel() {
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
                     <Table.Td>{e.actorName}</Table.Td>
                     <Table.Td title={e.action}>{actionLabel(e.action)}</Table.Td>
-                    <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
+                    {/* Ids (deployments, runs) are long: cut to the cell, the whole id on hover. */}
+                    <Table.Td ff="monospace" title={e.targetId} style={{ whiteSpace: 'nowrap', maxWidth: 220, overflow: 'hidden', textOverflow: 'ellipsis' }}>
                       {e.targetId}
                     </Table.Td>
-                    <Table.Td ff="monospace" c="dimmed" fz="xs" style={{ overflowWrap: 'anywhere' }}>
+                    <Table.Td ff="monospace" c="dimmed" fz="xs" style={{ overflowWrap: 'anywhere', minWidth: 280 }}>
                       {detailsText(e.details)}
                     </Table.Td>
                   </Table.Tr>
