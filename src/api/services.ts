@@ -119,7 +119,7 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     engines,
     defaultEngine: deploy.defaultEngine,
     endpointsDir: path.join(opts.dataDir, 'endpoints'),
-    // With no OCI manifest, the storage initializer reads garden's HF-compatible API (HF_ENDPOINT = GARDEN_PUBLIC_URL/hf).
+    // With no OCI manifest, the cluster's storage initializer reads garden's HF-compatible API (its HF_ENDPOINT set to <garden URL>/hf).
     storageUriOf: (slug, version, manifest) => manifest ?? `hf://garden/${slug}:${version}`,
     logger,
   });

@@ -73,8 +73,6 @@ const ConfigSchema = z
         kubeNamespace: z.string().min(1).optional(),
         /** KServe: kubeconfig file (default: in-cluster service account, then ~/.kube/config). */
         kubeconfig: z.string().min(1).optional(),
-        /** KServe: the garden URL the storage initializer downloads from (HF_ENDPOINT, for hf:// URIs). */
-        publicUrl: z.string().url().optional(),
       })
       .strict()
       .default({ defaultEngine: 'local', runnerHost: '127.0.0.1' }),
@@ -152,7 +150,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (bool(env.GARDEN_OIDC_LOCAL_LOGIN) !== undefined) oidc.localLogin = bool(env.GARDEN_OIDC_LOCAL_LOGIN);
   if (Object.keys(oidc).length) auth.oidc = oidc;
   if (Object.keys(auth).length) raw.auth = auth;
-  const deploy = pick(env, { defaultEngine: 'GARDEN_DEPLOY_ENGINE', runnerHost: 'GARDEN_RUNNER_HOST', kubeNamespace: 'GARDEN_KUBE_NAMESPACE', kubeconfig: 'GARDEN_KUBECONFIG', publicUrl: 'GARDEN_PUBLIC_URL' });
+  const deploy = pick(env, { defaultEngine: 'GARDEN_DEPLOY_ENGINE', runnerHost: 'GARDEN_RUNNER_HOST', kubeNamespace: 'GARDEN_KUBE_NAMESPACE', kubeconfig: 'GARDEN_KUBECONFIG' });
   if (deploy) raw.deploy = deploy;
   const store: Record<string, unknown> = {};
   if (env.GARDEN_STORE) store.kind = env.GARDEN_STORE;
