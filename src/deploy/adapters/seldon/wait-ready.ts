@@ -1,0 +1,81 @@
+/**
+ * Waits for a Seldon Model to serve: the watch reports ModelReady with an available replica
+ * (readiness.ts), then seldon-mesh itself answers `GET /v2/models/{name}/ready` with 200 for
+ * the header `Seldon-Model: {name}` (kserve-notes §6.3). The probe exists because ModelReady
+ * comes from the scheduler while the mesh's Envoy routes are pushed separately
+ * (status.modelgwReady), so the first requests after ModelReady can still get 404.
+ */
+import { AppError } from '../../../core/errors.js';
+import type { SeldonClient } from './client.js';
+import { phaseOf, type SeldonModelObject } from './readiness.js';
+
+export interface WaitReadyOptions {
+  timeoutMs: number;
+  namespace?: string | undefined;
+  /** The seldon-mesh base URL (e.g. http://seldon-mesh.seldon-mesh). */
+  inferenceUrl: string;
+  /** Pause between data-plane probes. Default 1 s. */
+  probeIntervalMs?: number | undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The phase check used while waiting: ready resolves, a failed load throws ENDPOINT_FAILED. */
+export function readyOrThrow(type: string, o: SeldonModelObject): SeldonModelObject | undefined {
+  if (type === 'DELETED') throw new AppError('ENDPOINT_FAILED', 'the Seldon Model was deleted while starting', { reason: 'Deleted', message: 'deleted while starting' });
+  const p = phaseOf(o);
+  if (p.state === 'failed') throw new AppError('ENDPOINT_FAILED', `the model did not load (${p.reason}): ${p.message}`, { reason: p.reason, message: p.message });
+  return p.state === 'ready' ? o : undefined;
+}
+
+/** The headers every request to this model must carry through seldon-mesh. */
+export const routingHeaders = (name: string): Record<string, string> => ({ 'Seldon-Model': name });
+
+/** Probes the model's OIP readiness route through the mesh until 200; false when the deadline passes. */
+async function probeMesh(base: string, name: string, deadline: number, intervalMs: number): Promise<{ ok: boolean; last: string }> {
+  let last = 'not probed';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${base}/v2/models/${encodeURIComponent(name)}/ready`, {
+        headers: routingHeaders(name),
+        signal: AbortSignal.timeout(Math.min(5000, Math.max(1, deadline - Date.now()))),
+      });
+      await res.body?.cancel();
+      if (res.status === 200) return { ok: true, last: 'HTTP 200' };
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      // The mesh may be momentarily unreachable (DNS, Envoy restart): keep probing.
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+  }
+  return { ok: false, last };
+}
+
+export async function waitReady(client: SeldonClient, name: string, opts: WaitReadyOptions): Promise<SeldonModelObject> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastSeen: SeldonModelObject | undefined;
+  const ready = await client.watchUntil(
+    name,
+    opts.namespace,
+    opts.timeoutMs,
+    (type, o) => {
+      lastSeen = o;
+      return readyOrThrow(type, o);
+    },
+    () => {
+      const p = lastSeen ? phaseOf(lastSeen) : undefined;
+      const message = p && p.state === 'starting' ? p.message : 'no status from the Seldon operator';
+      return new AppError('ENDPOINT_FAILED', `the model did not become ready within ${opts.timeoutMs} ms: ${message}`, { reason: 'ReadyTimeout', message });
+    },
+  );
+  const base = opts.inferenceUrl.replace(/\/+$/, '');
+  const probe = await probeMesh(base, name, deadline, opts.probeIntervalMs ?? 1000);
+  if (!probe.ok) {
+    throw new AppError('ENDPOINT_FAILED', `the Seldon Model is ready but ${base}/v2/models/${name}/ready (Seldon-Model: ${name}) never answered 200 (last: ${probe.last})`, {
+      reason: 'DataPlaneNotReady',
+      message: probe.last,
+    });
+  }
+  return ready;
+}
