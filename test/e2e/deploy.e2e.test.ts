@@ -52,6 +52,10 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
     await page.getByRole('tab', { name: 'Deploy & evaluate' }).click();
     await page.waitForURL((u) => u.searchParams.get('tab') === 'deploy');
     await page.getByText('No endpoints of this version yet.').waitFor();
+    // Deployment as code: a ready-to-commit file for this version, with an approved use case.
+    const yaml = await page.getByTestId('deployment-yaml').textContent();
+    expect(yaml).toContain(`model: ${SLUG}@1.0.0`);
+    expect(yaml).toContain('useCase: support ticket routing');
 
     await page.getByRole('button', { name: 'Start evaluation endpoint' }).click();
     const state = card().getByTestId('deployment-state');

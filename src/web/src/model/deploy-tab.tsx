@@ -8,18 +8,21 @@ import { ErrorAlert } from '../components/error-alert';
 import { DeploymentCard } from '../deploy/deployment-card';
 import { useDeployments, useEvalLimits, useStartEvalEndpoint } from '../deploy/deployment-queries';
 import { formatDuration } from '../lib/format';
+import { DeployAsCode } from './deploy-as-code';
 
 interface Props {
   slug: string;
   version: string;
   ownerTeam: string;
+  approvedUseCases: string[];
+  maturity: string;
 }
 
 /** The server asks which team to count the endpoint against when the user has several. */
 const asksForTeam = (err: unknown) =>
   isApiError(err) && err.code === 'INVALID_INPUT' && JSON.stringify(err.details ?? {}).includes('"team"');
 
-export function DeployTab({ slug, version, ownerTeam }: Props) {
+export function DeployTab({ slug, version, ownerTeam, approvedUseCases, maturity }: Props) {
   const { me } = useAuth();
   const teams = me.teams.map((t) => ({ value: t.slug, label: t.name }));
   const [team, setTeam] = useState<string | null>(() => (me.teams.some((t) => t.slug === ownerTeam) ? ownerTeam : (me.teams[0]?.slug ?? null)));
@@ -76,6 +79,7 @@ export function DeployTab({ slug, version, ownerTeam }: Props) {
           items.map((d) => <DeploymentCard key={d.id} deployment={d} />)
         )}
       </Stack>
+      <DeployAsCode slug={slug} version={version} ownerTeam={ownerTeam} approvedUseCases={approvedUseCases} maturity={maturity} />
     </Stack>
   );
 }
