@@ -58,5 +58,5 @@ ALTER TABLE "deployments" ADD CONSTRAINT "deployments_stopped_by_users_id_fk" FO
 ALTER TABLE "evaluation_suites" ADD CONSTRAINT "evaluation_suites_dataset_digest_blobs_digest_fk" FOREIGN KEY ("dataset_digest") REFERENCES "public"."blobs"("digest") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "deployments_team_state_idx" ON "deployments" USING btree ("team","state");--> statement-breakpoint
 CREATE INDEX "deployments_name_idx" ON "deployments" USING btree ("name");--> statement-breakpoint
-ALTER TABLE "deployments" ADD CONSTRAINT "deployments_engine_check" CHECK ("deployments"."engine" IN ('local','kserve'));--> statement-breakpoint
+ALTER TABLE "deployments" ADD CONSTRAINT "deployments_engine_check" CHECK ("deployments"."engine" IN ('local','kserve','seldon'));--> statement-breakpoint
 ALTER TABLE "deployments" ADD CONSTRAINT "deployments_state_check" CHECK ("deployments"."state" IN ('running','pending','starting','ready','failed','stopping','stopped','expired'));

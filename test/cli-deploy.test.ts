@@ -17,6 +17,7 @@ import { createLogger } from '../src/core/logger.js';
 import { ROOT } from '../src/core/paths.js';
 import { createKServeEngine } from '../src/deploy/adapters/kserve/engine.js';
 import { validateManifest } from '../src/deploy/adapters/kserve/validate.js';
+import { createSeldonEngine } from '../src/deploy/adapters/seldon/engine.js';
 import { classifierEvalJsonl, generateTextClassifier } from '../src/demo-models/index.js';
 import { systemActor } from '../src/identity/index.js';
 import { makeEntry } from './factories.js';
@@ -54,7 +55,8 @@ const base = { model: 'router@1.0.0', template: 'low-latency', team: 'support', 
 beforeAll(async () => {
   fake = await startFakeKubeApi({ stepMs: 30 });
   const kserve = createKServeEngine({ kubeConfig: fake.kubeConfig(), namespace: 'garden-test', readyTimeoutMs: 10_000, stopTimeoutMs: 5000, pollIntervalMs: 20, logger });
-  const t = await createTestServices('pglite', { engines: { kserve }, jobs: { pollSeconds: 0.5, maintenanceSeconds: 5 } });
+  const seldon = createSeldonEngine({ kubeConfig: fake.kubeConfig(), namespace: 'garden-test', inferenceUrl: fake.seldonMeshUrl('garden-test'), readyTimeoutMs: 10_000, stopTimeoutMs: 5000, pollIntervalMs: 20, logger });
+  const t = await createTestServices('pglite', { engines: { kserve, seldon }, jobs: { pollSeconds: 0.5, maintenanceSeconds: 5 } });
   cleanup = t.cleanup;
   token = t.adminToken;
   const { services } = t;
@@ -104,6 +106,23 @@ describe('garden deploy / smoke-test / eval-endpoint / eval', () => {
     expect(apply).toMatchObject({ contentType: 'application/apply-patch+yaml' });
     const list = await garden('deployments', '--model', 'router', '--live');
     expect(list.stdout).toMatch(/kserve\s+ready/);
+  });
+
+  it('deploys on Seldon Core v2 as a Model, reachable through the mesh with its routing header', async () => {
+    const dry = await garden('deploy', '-f', specFile('seldon.yaml', { ...base, engine: 'seldon', useCase: 'support ticket routing' }), '--dry-run');
+    expect(dry.code).toBe(0);
+    const [model] = parseAllDocuments(dry.stdout).map((d) => d.toJSON() as Record<string, unknown>);
+    expect(model).toMatchObject({ apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Model', spec: { requirements: ['onnx'] } });
+    expect(validateManifest(model).errors).toEqual([]);
+    const r = await garden('deploy', '-f', specFile('seldon.yaml', { ...base, engine: 'seldon' }), '--json');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect([d.state, d.engine, d.endpointUrl]).toEqual(['ready', 'seldon', fake.seldonMeshUrl('garden-test')]);
+    const mesh = fake.requests.filter((q) => q.path.startsWith('/seldon-mesh/'));
+    expect(mesh.at(-1)).toMatchObject({ seldonModel: d.name });
+    const live = JSON.parse((await garden('deployments', '--live', '--json')).stdout) as { engine: string }[];
+    expect(live.map((x) => x.engine)).toEqual(['seldon']); // it replaced the KServe deployment of the same name…
+    expect(fake.objects.size).toBe(0); // …whose InferenceService is gone
   });
 
   it('smoke-test passes on right answers and exits 1 on a wrong one, leaving no endpoint behind', async () => {

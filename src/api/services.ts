@@ -109,7 +109,7 @@ export async function createServices(database: Database, opts: ServiceOptions): 
   const templates = createTemplateService({ db: database.db });
   const deploy = opts.deploy ?? { defaultEngine: 'local' as const, runnerHost: '127.0.0.1' };
   const runner = createLocalRunner({ logDir: path.join(opts.dataDir, 'endpoints', 'logs'), logger });
-  const engines: Partial<Record<EngineName, DeploymentEngine>> = { local: createLocalProcessEngine({ runner, host: deploy.runnerHost }), ...(await kserveEngine(deploy, logger)), ...opts.engines };
+  const engines: Partial<Record<EngineName, DeploymentEngine>> = { local: createLocalProcessEngine({ runner, host: deploy.runnerHost }), ...(await clusterEngines(deploy, logger)), ...opts.engines };
   const deployments = createDeploymentService({
     db: database.db,
     catalog,
@@ -152,11 +152,18 @@ export async function createServices(database: Database, opts: ServiceOptions): 
   };
 }
 
-/** KServe, when a namespace is configured (the client library is loaded only then). */
-async function kserveEngine(deploy: Config['deploy'], logger: Logger): Promise<Partial<Record<EngineName, DeploymentEngine>>> {
-  if (!deploy.kubeNamespace) return {};
-  const { createKServeEngine } = await import('../deploy/adapters/kserve/engine.js');
-  return { kserve: createKServeEngine({ namespace: deploy.kubeNamespace, kubeConfig: deploy.kubeconfig, logger }) };
+/** KServe and Seldon Core v2, when configured (their client library is loaded only then). */
+async function clusterEngines(deploy: Config['deploy'], logger: Logger): Promise<Partial<Record<EngineName, DeploymentEngine>>> {
+  const out: Partial<Record<EngineName, DeploymentEngine>> = {};
+  if (deploy.kubeNamespace) {
+    const { createKServeEngine } = await import('../deploy/adapters/kserve/engine.js');
+    out.kserve = createKServeEngine({ namespace: deploy.kubeNamespace, kubeConfig: deploy.kubeconfig, logger });
+  }
+  if (deploy.seldonNamespace && deploy.seldonInferenceUrl) {
+    const { createSeldonEngine } = await import('../deploy/adapters/seldon/engine.js');
+    out.seldon = createSeldonEngine({ namespace: deploy.seldonNamespace, inferenceUrl: deploy.seldonInferenceUrl, server: deploy.seldonServer, kubeConfig: deploy.kubeconfig, logger });
+  }
+  return out;
 }
 
 declare module 'fastify' {

@@ -66,13 +66,19 @@ const ConfigSchema = z
     deploy: z
       .object({
         /** The engine deployments use unless deployment.yaml names one. */
-        defaultEngine: z.enum(['local', 'kserve']).default('local'),
+        defaultEngine: z.enum(['local', 'kserve', 'seldon']).default('local'),
         /** Interface local endpoints listen on (127.0.0.1: this host only). */
         runnerHost: z.string().min(1).default('127.0.0.1'),
         /** KServe: namespace for InferenceServices; the engine is on when it is set. */
         kubeNamespace: z.string().min(1).optional(),
-        /** KServe: kubeconfig file (default: in-cluster service account, then ~/.kube/config). */
+        /** KServe and Seldon: kubeconfig file (default: in-cluster service account, then ~/.kube/config). */
         kubeconfig: z.string().min(1).optional(),
+        /** Seldon Core v2: namespace for Models; the engine is on when it and seldonInferenceUrl are set. */
+        seldonNamespace: z.string().min(1).optional(),
+        /** Seldon Core v2: the seldon-mesh URL requests go to (routed by the Seldon-Model header). */
+        seldonInferenceUrl: z.string().url().optional(),
+        /** Seldon Core v2: pin Models to this Server (default: the scheduler picks by capability). */
+        seldonServer: z.string().min(1).optional(),
       })
       .strict()
       .default({ defaultEngine: 'local', runnerHost: '127.0.0.1' }),
@@ -150,7 +156,7 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (bool(env.GARDEN_OIDC_LOCAL_LOGIN) !== undefined) oidc.localLogin = bool(env.GARDEN_OIDC_LOCAL_LOGIN);
   if (Object.keys(oidc).length) auth.oidc = oidc;
   if (Object.keys(auth).length) raw.auth = auth;
-  const deploy = pick(env, { defaultEngine: 'GARDEN_DEPLOY_ENGINE', runnerHost: 'GARDEN_RUNNER_HOST', kubeNamespace: 'GARDEN_KUBE_NAMESPACE', kubeconfig: 'GARDEN_KUBECONFIG' });
+  const deploy = pick(env, { defaultEngine: 'GARDEN_DEPLOY_ENGINE', runnerHost: 'GARDEN_RUNNER_HOST', kubeNamespace: 'GARDEN_KUBE_NAMESPACE', kubeconfig: 'GARDEN_KUBECONFIG', seldonNamespace: 'GARDEN_SELDON_NAMESPACE', seldonInferenceUrl: 'GARDEN_SELDON_INFERENCE_URL', seldonServer: 'GARDEN_SELDON_SERVER' });
   if (deploy) raw.deploy = deploy;
   const store: Record<string, unknown> = {};
   if (env.GARDEN_STORE) store.kind = env.GARDEN_STORE;

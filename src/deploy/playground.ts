@@ -59,8 +59,8 @@ export function percentile(xs: number[], p: number): number | null {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** Sends each input on its own, in order, timing each; failures are kept per input. */
-async function runInputs(url: string, modelName: string, inputs: string[], maxTokens: number | undefined) {
-  const client = createInferenceClient(url, { timeoutMs: 60_000 });
+async function runInputs(url: string, modelName: string, headers: Record<string, string>, inputs: string[], maxTokens: number | undefined) {
+  const client = createInferenceClient(url, { timeoutMs: 60_000, headers });
   const meta = await client.metadata(modelName);
   const outputs: (string | null)[] = [];
   const errors: (string | null)[] = [];
@@ -85,8 +85,8 @@ async function runInputs(url: string, modelName: string, inputs: string[], maxTo
 export function createPlayground(deps: { deployments: DeploymentService }) {
   return {
     async tryOut(actor: Actor, id: string, req: TryRequest): Promise<TryViewT> {
-      const { url, modelName } = await deps.deployments.endpointOf(actor, id);
-      const client = createInferenceClient(url, { timeoutMs: 120_000 });
+      const { url, modelName, headers } = await deps.deployments.endpointOf(actor, id);
+      const client = createInferenceClient(url, { timeoutMs: 120_000, headers });
       const t0 = performance.now();
       if (req.mode === 'chat') {
         if (!req.messages) throw new AppError('INVALID_INPUT', 'chat needs messages', { errors: [{ path: 'messages', message: 'required' }] });
@@ -103,7 +103,7 @@ export function createPlayground(deps: { deployments: DeploymentService }) {
         return { latencyMs: ms, outputs: [JSON.stringify(res.outputs ?? [])], errors: [null], latencies: [ms], raw: res };
       }
       if (!req.inputs) throw new AppError('INVALID_INPUT', 'text mode needs inputs', { errors: [{ path: 'inputs', message: 'required' }] });
-      const r = await runInputs(url, modelName, req.inputs, req.maxTokens);
+      const r = await runInputs(url, modelName, headers, req.inputs, req.maxTokens);
       return { latencyMs: round(performance.now() - t0), ...r };
     },
 
@@ -114,7 +114,7 @@ export function createPlayground(deps: { deployments: DeploymentService }) {
       // Endpoints are measured one after the other so they do not compete for this host's cores.
       const columns: CompareViewT['columns'] = [];
       for (const t of targets) {
-        const r = await runInputs(t.url, t.modelName, req.inputs, req.maxTokens);
+        const r = await runInputs(t.url, t.modelName, t.headers, req.inputs, req.maxTokens);
         const ok = r.latencies.filter((_, i) => r.errors[i] === null);
         columns.push({
           deployment: { id: t.view.id, name: t.view.name, model: `${t.view.model.slug}@${t.view.model.version}` },

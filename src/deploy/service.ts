@@ -53,7 +53,12 @@ export function createDeploymentService(deps: DeploymentDeps) {
 
   function engineOf(name: EngineName): DeploymentEngine {
     const e = deps.engines[name];
-    if (!e) throw new AppError('ADAPTER_UNAVAILABLE', name === 'kserve' ? 'the KServe engine is not configured on this server (set GARDEN_KUBE_NAMESPACE and a kubeconfig)' : `the ${name} engine is not available`, { engine: name });
+    const how: Record<EngineName, string> = {
+      kserve: 'the KServe engine is not configured on this server (set GARDEN_KUBE_NAMESPACE and a kubeconfig)',
+      seldon: 'the Seldon Core v2 engine is not configured on this server (set GARDEN_SELDON_NAMESPACE, GARDEN_SELDON_INFERENCE_URL and a kubeconfig)',
+      local: 'the local runner is not available',
+    };
+    if (!e) throw new AppError('ADAPTER_UNAVAILABLE', how[name], { engine: name });
     return e;
   }
 
@@ -213,7 +218,9 @@ export function createDeploymentService(deps: DeploymentDeps) {
     for (const o of old) {
       if (o.state === 'failed') continue;
       if (!(await transition(SYSTEM, o.id, ['ready', 'starting'], 'stopping', {}, { reason: 'superseded', supersededBy: r.id }))) continue;
-      if (engine.name !== 'kserve') await engine.stop(await engineDeploymentOf(o), (o.handle as Record<string, unknown> | null) ?? null).catch(() => undefined);
+      // The same cluster object was updated in place; anything else (a process, another engine's object) goes.
+      const inPlace = o.engine === engine.name && engine.name !== 'local';
+      if (!inPlace) await engineOf(o.engine as EngineName).stop(await engineDeploymentOf(o), (o.handle as Record<string, unknown> | null) ?? null).catch(() => undefined);
       await transition(SYSTEM, o.id, ['stopping'], 'stopped', { stoppedAt: now() }, { supersededBy: r.id });
       await cleanup(o.id);
     }
@@ -328,14 +335,16 @@ export function createDeploymentService(deps: DeploymentDeps) {
       return get(actor, id);
     },
     /** The endpoint to send requests to, for the playground and comparison (ready deployments only). */
-    async endpointOf(actor: Actor, id: string): Promise<{ url: string; modelName: string; view: DeploymentViewT }> {
+    async endpointOf(actor: Actor, id: string): Promise<{ url: string; modelName: string; headers: Record<string, string>; view: DeploymentViewT }> {
       const r = await load(actor, id);
       const view = await toView(actor, r);
       if (!isAdmin(actor) && !isReviewer(actor) && !hasTeamRole(actor, r.team, 'viewer') && r.environment === 'evaluation') {
         throw forbid(`evaluation endpoints of team ${r.team} are for its members`, { need: `member of ${r.team}` });
       }
       if (r.state !== 'ready' || !r.endpointUrl) throw new AppError('CONFLICT', `deployment ${view.name ?? id} is ${r.state}, not ready`, { state: r.state });
-      return { url: r.endpointUrl, modelName: view.modelName, view };
+      // Seldon routes by a header on its shared mesh URL; the engine kept it in the handle.
+      const headers = ((r.handle as { headers?: Record<string, string> } | null)?.headers) ?? {};
+      return { url: r.endpointUrl, modelName: view.modelName, headers, view };
     },
     /** Records a failure an engine noticed after start (crash, hang, out of memory). */
     async markFailed(id: string, reason: string, message: string, logTail: string[]): Promise<void> {

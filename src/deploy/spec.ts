@@ -18,7 +18,7 @@ export const DeploymentSpec = z.strictObject({
   team: z.string().min(1).max(100),
   useCase: z.string().min(1).max(200),
   environment: z.enum(['evaluation', 'production']).default('production'),
-  engine: z.enum(['local', 'kserve']).optional(),
+  engine: z.enum(['local', 'kserve', 'seldon']).optional(),
   description: z.string().max(2000).optional(),
   overrides: TemplateOverrides.optional(),
   smoke: z

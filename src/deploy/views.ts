@@ -14,7 +14,7 @@ export const DeploymentView = z.object({
   useCase: z.string(),
   environment: z.enum(['evaluation', 'production']),
   template: z.string(),
-  engine: z.enum(['local', 'kserve']),
+  engine: z.enum(['local', 'kserve', 'seldon']),
   settings: TemplateSettings.nullable(),
   gpus: z.number(),
   state: z.enum(DEPLOYMENT_STATES),

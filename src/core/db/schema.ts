@@ -539,7 +539,7 @@ export const deployments = pgTable(
     index('deployments_team_state_idx').on(t.team, t.state),
     index('deployments_name_idx').on(t.name),
     check('deployments_environment_check', sql`${t.environment} IN ('evaluation','production')`),
-    check('deployments_engine_check', sql`${t.engine} IN ('local','kserve')`),
+    check('deployments_engine_check', sql`${t.engine} IN ('local','kserve','seldon')`),
     check('deployments_state_check', sql`${t.state} IN ('running','pending','starting','ready','failed','stopping','stopped','expired')`),
   ],
 );

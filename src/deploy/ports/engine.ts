@@ -4,7 +4,7 @@
  */
 import type { TemplateSettings } from '../template-schema.js';
 
-export type EngineName = 'local' | 'kserve';
+export type EngineName = 'local' | 'kserve' | 'seldon';
 
 /** Everything an engine needs to run one deployment. */
 export interface EngineDeployment {

@@ -7,7 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { AppError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
-import type { DeploymentEngine, EngineDeployment, EngineName, EngineStatus } from '../../ports/engine.js';
+import type { DeploymentEngine, EngineDeployment, EngineStatus } from '../../ports/engine.js';
 import { createSeldonClient } from './client.js';
 import { phaseOf, type SeldonModelObject } from './readiness.js';
 import { renderSeldonModel } from './render.js';
@@ -60,9 +60,7 @@ export function createSeldonEngine(opts: SeldonEngineOptions): DeploymentEngine 
   const renderValidated = (d: EngineDeployment) => assertValidSeldonModel(renderSeldonModel(d, { namespace: opts.namespace, server: opts.server }));
 
   return {
-    // EngineName in ports/engine.ts is still 'local' | 'kserve'; widen it to include 'seldon'
-    // and drop this cast (the port is edited by its owner, not by this adapter).
-    name: 'seldon' as string as EngineName,
+    name: 'seldon',
 
     render: async (d) => [renderValidated(d)],
 

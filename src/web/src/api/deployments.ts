@@ -26,7 +26,7 @@ export interface Deployment {
   useCase: string;
   environment: 'evaluation' | 'production';
   template: string;
-  engine: 'local' | 'kserve';
+  engine: 'local' | 'kserve' | 'seldon';
   settings: TemplateSettings | null;
   gpus: number;
   state: DeploymentState;
