@@ -144,6 +144,18 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(live.body).toEqual([]);
   });
 
+  it('the owner team may evaluate a draft before submitting it; others cannot see it', async () => {
+    await services.catalog.createVersion(SYS, 'router', VersionFields.parse({ version: '3.0.0-rc.1' }));
+    const v = await resolveVersion(services.database.db, 'router', '3.0.0-rc.1');
+    await services.registry.attachGeneratedFiles(SYS, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(classifier.onnx) }]);
+    const started = await call('eve', 'POST', '/models/router/versions/3.0.0-rc.1/eval-endpoint', { wait: true });
+    expect([started.status, started.body.state]).toEqual([201, 'ready']);
+    await call('eve', 'POST', `/deployments/${started.body.id}/stop`);
+    expect((await call('out', 'POST', '/models/router/versions/3.0.0-rc.1/eval-endpoint', { team: 'support' })).status).toBe(404);
+    const prod = await call('carl', 'POST', '/deployments', { model: 'router@3.0.0-rc.1', template: 'low-latency', team: 'support', useCase: 'support ticket routing' });
+    expect([prod.status, prod.body.error.code]).toEqual([403, 'POLICY_REFUSED']); // production needs an approved version
+  });
+
   it('a production deployment has a stable name; deploying again replaces the live one in place', async () => {
     const spec = { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing', overrides: { resources: { memory: '1Gi' } } };
     const [dry1, dry2] = [await call('carl', 'POST', '/deployments?dryRun=true', spec), await call('carl', 'POST', '/deployments?dryRun=true', spec)];

@@ -79,8 +79,15 @@ export function createDeploymentService(deps: DeploymentDeps) {
     const row = await resolveVersion(db, slug, version);
     if (!row) throw notFound(`version ${slug}@${version}`, { slug, version });
     authorize(actor, spec.team, spec.environment);
-    // The platform's own suite runs evaluate versions still under review; nobody else skips policy.
-    const decision = skipPolicy && actor.kind === 'system' && spec.environment === 'evaluation' ? { allowed: true as const } : await deps.useCheck(actor, slug, version, { purpose: spec.environment === 'evaluation' ? 'evaluation' : 'deployment', useCase: spec.useCase, description: spec.description });
+    // The use policy governs using published versions. Evaluating a version before it is
+    // published is not such a use: the platform's own suite runs do it, and so may the owner team
+    // (a draft or a submission it wants to measure before asking for review).
+    const platformRun = skipPolicy && actor.kind === 'system';
+    const ownUnpublished = (row.lifecycle === 'draft' || row.lifecycle === 'submitted') && (isAdmin(actor) || hasTeamRole(actor, row.ownerTeam, 'viewer'));
+    const decision =
+      spec.environment === 'evaluation' && (platformRun || ownUnpublished)
+        ? { allowed: true as const }
+        : await deps.useCheck(actor, slug, version, { purpose: spec.environment === 'evaluation' ? 'evaluation' : 'deployment', useCase: spec.useCase, description: spec.description });
     if (!decision.allowed) throw new AppError('POLICY_REFUSED', decision.reason, { rule: decision.rule, model: spec.model });
     const template = await deps.templates.get(actor, spec.template);
     const settings = resolveSettings(template.settings, spec.overrides);
@@ -235,7 +242,8 @@ export function createDeploymentService(deps: DeploymentDeps) {
     const { d, versionId, engine } = await resolve(actor, spec, id, opts.skipPolicy);
     await engine.render(d); // validates (MANIFEST_INVALID) before anything is recorded
     const row = await db.transaction(async (tx) => {
-      if (spec.environment === 'evaluation') await checkQuota(tx, spec.team, d.settings.resources.gpus);
+      // Platform suite runs (automatic benchmarks on submission) are short and must not fail because a team's quota is full.
+      if (spec.environment === 'evaluation' && !(opts.skipPolicy && actor.kind === 'system')) await checkQuota(tx, spec.team, d.settings.resources.gpus);
       const [inserted] = await tx
         .insert(deployments)
         .values({
