@@ -147,8 +147,14 @@ describe('garden deploy / smoke-test / eval-endpoint / eval', () => {
     expect((await garden('eval-endpoint', 'stop', ep.id)).stdout).toMatch(/stopped/);
   });
 
-  it('garden eval runs a suite and prints the recorded results', async () => {
-    const r = await garden('eval', 'router@1.0.0', '--suite', 'routing');
+  it('garden suite register/list and garden eval run a suite and print the recorded results', async () => {
+    const file = path.join(dir, 'tickets.jsonl');
+    writeFileSync(file, classifierEvalJsonl(generateTextClassifier().evalSet));
+    const reg = await garden('suite', 'register', 'routing-cli', '--task', 'text-classification', '--metrics', 'accuracy,latency_p95', '--dataset', file);
+    expect(reg.stdout).toMatch(/suite routing-cli registered with tickets\.jsonl/);
+    expect((await garden('suite', 'register', 'bad', '--task', 'text-classification', '--metrics', 'rouge_l', '--dataset', file)).stderr).toMatch(/INVALID_INPUT.*rouge_l/);
+    expect((await garden('suite', 'list')).stdout).toMatch(/routing-cli\s+text-classification\s+accuracy,latency_p95\s+tickets\.jsonl\s+120/);
+    const r = await garden('eval', 'router@1.0.0', '--suite', 'routing-cli');
     expect(r.code).toBe(0);
     const acc = /accuracy\s+([0-9.]+)/.exec(r.stdout);
     expect(Number(acc?.[1])).toBeGreaterThan(0.85);

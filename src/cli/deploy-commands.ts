@@ -1,6 +1,6 @@
 /**
- * `garden deploy`, `garden smoke-test`, `garden eval-endpoint …`, `garden deployments` and
- * `garden eval`: deployment as code and evaluation, over the API.
+ * `garden deploy`, `garden smoke-test`, `garden eval-endpoint …` and `garden deployments`:
+ * deployment as code and evaluation endpoints, over the API.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -12,15 +12,6 @@ import { ApiError, type Client } from './client.js';
 import { table } from './format.js';
 
 type Out = { json?: boolean; url?: string; token?: string };
-interface EvalRun {
-  id: string;
-  suite: string;
-  suiteRevision: number;
-  state: string;
-  hardware: string | null;
-  results: { metric: string; value: number; higherIsBetter: boolean }[] | null;
-  error: string | null;
-}
 const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '–');
 
 async function readSpec(file: string): Promise<DeploymentSpec> {
@@ -145,28 +136,6 @@ export function registerDeployCommands(program: Command, h: CliHelpers): void {
     .action(async (id: string, o: Out) => {
       const d = await h.client(o).send<DeploymentViewT>('POST', `/api/v1/deployments/${encodeURIComponent(id)}/stop`);
       h.print(d, o, () => `${d.name} ${d.state}`);
-    });
-
-  h.withServerOptions(program.command('eval <model@version>'))
-    .description('run an evaluation suite against a temporary endpoint; results are recorded as benchmark results')
-    .requiredOption('--suite <name>', 'the registered suite (with a dataset)')
-    .option('--no-wait', 'return once queued')
-    .action(async (ref: string, o: Out & { suite: string; wait: boolean }) => {
-      const at = ref.lastIndexOf('@');
-      if (at <= 0) throw new ApiError(0, 'INVALID_INPUT', 'name the version: garden eval slug@1.0.0 --suite NAME');
-      const c = h.client(o);
-      let run = await c.send<EvalRun>('POST', `/api/v1/models/${encodeURIComponent(ref.slice(0, at))}/versions/${encodeURIComponent(ref.slice(at + 1))}/evaluations`, { suite: o.suite });
-      const end = Date.now() + 30 * 60_000;
-      while (o.wait && (run.state === 'queued' || run.state === 'running') && Date.now() < end) {
-        await new Promise((r) => setTimeout(r, 1000));
-        run = await c.get<EvalRun>(`/api/v1/evaluations/${run.id}`);
-      }
-      if (run.state === 'failed') throw new ApiError(0, 'ENDPOINT_FAILED', `evaluation ${run.id} failed: ${run.error ?? 'no error recorded'}`);
-      h.print(run, o, () =>
-        run.results
-          ? [`${ref} on suite ${run.suite} (revision ${run.suiteRevision}), ${run.hardware ?? ''}`, table(['METRIC', 'VALUE', 'BETTER'], run.results.map((r) => [r.metric, Number(r.value.toFixed(4)), r.higherIsBetter ? 'higher' : 'lower'])), 'recorded as benchmark results of the version'].join('\n')
-          : `evaluation ${run.id} ${run.state}`,
-      );
     });
 
   h.withServerOptions(program.command('deployments'))

@@ -5,6 +5,7 @@ import { ConfigError, loadClientConfig } from '../core/client-config.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerDeployCommands } from './deploy-commands.js';
+import { registerEvalCommands } from './eval-commands.js';
 import { ApiError, createClient } from './client.js';
 import { count, gb, table } from './format.js';
 import type { ImportReportT, ModelDetailT, ModelSummaryT } from '../catalog/index.js';
@@ -264,6 +265,7 @@ export function buildCli(): Command {
     });
   registerAdminCommands(program, { withServerOptions, client, print });
   registerDeployCommands(program, { withServerOptions, client, print });
+  registerEvalCommands(program, { withServerOptions, client, print });
   return program;
 }
 
