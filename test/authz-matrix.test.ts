@@ -191,6 +191,7 @@ function cases(): Case[] {
     // a stopped endpoint: its team may stop (409: already stopped) and try it (409: not ready)
     { route: 'POST /api/v1/deployments/:id/stop', what: "stop alpha's endpoint", allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/stop` }) },
     { route: 'POST /api/v1/deployments/:id/try', what: "try alpha's endpoint", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/try`, payload: { inputs: ['x'] } }) },
+    { route: 'POST /api/v1/deployments/:id/chat/stream', what: "stream a chat from alpha's endpoint", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/chat/stream`, payload: { messages: [{ role: 'user', content: 'hi' }] } }) },
     { route: 'POST /api/v1/compare', what: "compare alpha's endpoints", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/compare`, payload: { deployments: deploymentIds, inputs: ['x'] } }) },
     // evaluation runs: the suite has no dataset, so authorized callers meet INVALID_INPUT (400)
     { route: 'POST /api/v1/models/:slug/versions/:version/evaluations', what: 'run a suite on alpha-pub', allow: ['contribA', 'leadA', 'reviewer', 'admin'], status: 400, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/evaluations`, () => ({ suite: 'plain' })) },

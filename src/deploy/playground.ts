@@ -30,6 +30,16 @@ export const TryView = z.object({
 });
 export type TryViewT = z.infer<typeof TryView>;
 
+export const ChatStreamRequest = z.strictObject({
+  messages: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(20_000) })).min(1).max(50),
+  maxTokens: z.number().int().min(1).max(2048).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+export type ChatStreamRequest = z.infer<typeof ChatStreamRequest>;
+
+/** One event of a streamed chat: a piece of text, then a summary with the timings. */
+export type ChatStreamEvent = { delta: string } | { done: true; latencyMs: number; firstTokenMs: number | null; chunks: number };
+
 export const CompareRequest = z.strictObject({
   deployments: z.array(z.string().uuid()).min(2).max(4),
   inputs: z.array(z.string().min(1).max(20_000)).min(1).max(50),
@@ -105,6 +115,28 @@ export function createPlayground(deps: { deployments: DeploymentService }) {
       if (!req.inputs) throw new AppError('INVALID_INPUT', 'text mode needs inputs', { errors: [{ path: 'inputs', message: 'required' }] });
       const r = await runInputs(url, modelName, headers, req.inputs, req.maxTokens);
       return { latencyMs: round(performance.now() - t0), ...r };
+    },
+
+    /**
+     * A chat answer as it is generated (the endpoint's OpenAI-compatible stream). Resolves the
+     * endpoint first, so refusals are ordinary errors; the iterator then yields the text pieces
+     * and a closing summary with time to first token.
+     */
+    async chatStream(actor: Actor, id: string, req: ChatStreamRequest): Promise<AsyncIterable<ChatStreamEvent>> {
+      const { url, modelName, headers } = await deps.deployments.endpointOf(actor, id);
+      const client = createInferenceClient(url, { timeoutMs: 300_000, headers });
+      const body = { model: modelName, messages: req.messages, max_tokens: req.maxTokens ?? 128, temperature: req.temperature ?? 0 };
+      return (async function* () {
+        const t0 = performance.now();
+        let first: number | null = null;
+        let chunks = 0;
+        for await (const delta of client.chatStream(body)) {
+          first ??= round(performance.now() - t0);
+          chunks += 1;
+          yield { delta };
+        }
+        yield { done: true as const, latencyMs: round(performance.now() - t0), firstTokenMs: first, chunks };
+      })();
     },
 
     async compare(actor: Actor, req: CompareRequest): Promise<CompareViewT> {

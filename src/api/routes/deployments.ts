@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { resolveVersion, SemVer, Slug } from '../../catalog/index.js';
 import { AppError } from '../../core/errors.js';
 import { DeploymentSpec, DeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
-import { CompareRequest, CompareView, TryRequest, TryView } from '../../deploy/playground.js';
+import { ChatStreamRequest, CompareRequest, CompareView, TryRequest, TryView } from '../../deploy/playground.js';
 import { isAdmin, type Actor } from '../../identity/index.js';
 
 const Id = z.object({ id: z.string().uuid() }).strict();
@@ -98,5 +98,21 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/deployments/:id', { schema: { tags, summary: 'One deployment: state, endpoint, expiry, last error and log lines', params: Id, response: { 200: DeploymentView } } }, async (req) => deployments.get(req.actor, req.params.id));
   app.post('/deployments/:id/stop', { schema: { tags, summary: 'Stop a deployment or evaluation endpoint now', params: Id, response: { 200: DeploymentView } } }, async (req) => deployments.stop(req.actor, req.params.id));
   app.post('/deployments/:id/try', { schema: { tags, summary: 'Playground: send inputs to a ready endpoint; answers with outputs and latency', params: Id, body: TryRequest, response: { 200: TryView } } }, async (req) => playground.tryOut(req.actor, req.params.id, req.body));
+  app.post(
+    '/deployments/:id/chat/stream',
+    { schema: { tags, summary: 'Playground: chat with a ready generative endpoint, streamed as server-sent events ({"delta"} pieces, then {"done", "latencyMs", "firstTokenMs"}; an error mid-stream is {"error"})', params: Id, body: ChatStreamRequest } },
+    async (req, reply) => {
+      const events = await playground.chatStream(req.actor, req.params.id, req.body);
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+      try {
+        for await (const e of events) reply.raw.write(`data: ${JSON.stringify(e)}\n\n`);
+      } catch (err) {
+        // Headers are gone: the failure travels as the stream's last event.
+        reply.raw.write(`data: ${JSON.stringify({ error: (err as Error).message })}\n\n`);
+      }
+      reply.raw.end();
+    },
+  );
   app.post('/compare', { schema: { tags, summary: 'Send the same inputs to two to four endpoints; outputs, p50/p95 latency and errors side by side', body: CompareRequest, response: { 200: CompareView } } }, async (req) => playground.compare(req.actor, req.body));
 };
