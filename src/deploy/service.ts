@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../core/db/index.js';
 import { queryRows } from '../core/db/index.js';
-import { deployments, modelVersions, models, users } from '../core/db/schema.js';
+import { deployments, modelVersions, models, teams, users } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { resolveVersion, seesVersion, type CatalogService } from '../catalog/index.js';
@@ -121,13 +121,30 @@ export function createDeploymentService(deps: DeploymentDeps) {
     return { d, versionId: row.id, ownerTeam: row.ownerTeam, engine: engineOf(engineName), file };
   }
 
-  async function toView(actor: Actor, r: Row): Promise<DeploymentViewT> {
-    const [v] = await db.select({ slug: models.slug, version: modelVersions.version }).from(modelVersions).innerJoin(models, eq(models.id, modelVersions.modelId)).where(eq(modelVersions.id, r.versionId));
-    const [u] = r.createdBy ? await db.select({ id: users.id, name: users.name, username: users.username }).from(users).where(eq(users.id, r.createdBy)) : [];
+  /** Rows with what a view and the visibility rule need: the version, its owner team, the creator. */
+  async function loadJoined(where: SQL | undefined, limit: number) {
+    return db
+      .select({ d: deployments, slug: models.slug, version: modelVersions.version, lifecycle: modelVersions.lifecycle, owner: teams.slug, creatorName: users.name, creatorUsername: users.username })
+      .from(deployments)
+      .innerJoin(modelVersions, eq(modelVersions.id, deployments.versionId))
+      .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .innerJoin(teams, eq(teams.id, models.ownerTeamId))
+      .leftJoin(users, eq(users.id, deployments.createdBy))
+      .where(where)
+      .orderBy(desc(deployments.createdAt))
+      .limit(limit);
+  }
+  type Joined = Awaited<ReturnType<typeof loadJoined>>[number];
+
+  /** Deployments are visible with their version, and to their own team. */
+  const sees = (actor: Actor, j: Joined) => seesVersion(actor, j.owner, j.lifecycle) || hasTeamRole(actor, j.d.team, 'viewer');
+
+  function toView(actor: Actor, j: Joined): DeploymentViewT {
+    const r = j.d;
     return {
       id: r.id,
       name: r.name,
-      model: { slug: v?.slug ?? '?', version: v?.version ?? '?' },
+      model: { slug: j.slug, version: j.version },
       team: r.team,
       useCase: r.useCase,
       environment: r.environment as 'evaluation' | 'production',
@@ -137,11 +154,11 @@ export function createDeploymentService(deps: DeploymentDeps) {
       gpus: r.gpus,
       state: r.state as DeploymentViewT['state'],
       endpointUrl: r.endpointUrl,
-      modelName: v?.slug ?? '',
+      modelName: j.slug,
       lastError: r.lastError,
       logTail: r.logTail,
       expiresAt: r.expiresAt?.toISOString() ?? null,
-      createdBy: u ? { id: u.id, name: u.name || u.username } : null,
+      createdBy: r.createdBy ? { id: r.createdBy, name: j.creatorName || (j.creatorUsername ?? '') } : null,
       createdAt: r.createdAt.toISOString(),
       readyAt: r.readyAt?.toISOString() ?? null,
       stoppedAt: r.stoppedAt?.toISOString() ?? null,
@@ -156,15 +173,17 @@ export function createDeploymentService(deps: DeploymentDeps) {
     return r.createdBy === actor.id || hasTeamRole(actor, r.team, r.environment === 'evaluation' ? 'viewer' : 'contributor');
   }
 
-  /** The row, if the actor may see the version it deploys. */
-  async function load(actor: Actor, id: string): Promise<Row> {
+  /** The deployment, if the actor may see it (NOT_FOUND otherwise, as for a missing one). */
+  async function loadView(actor: Actor, id: string): Promise<Joined> {
     requireScope(actor, 'read');
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound(`deployment ${id}`, { id });
-    const [r] = await db.select().from(deployments).where(eq(deployments.id, id));
-    if (!r) throw notFound(`deployment ${id}`, { id });
-    const [v] = await queryRows<{ lifecycle: string; owner: string }>(db, sql`SELECT v.lifecycle, t.slug AS owner FROM model_versions v JOIN models m ON m.id = v.model_id JOIN teams t ON t.id = m.owner_team_id WHERE v.id = ${r.versionId}`);
-    if (!v || !(seesVersion(actor, v.owner, v.lifecycle) || hasTeamRole(actor, r.team, 'viewer'))) throw notFound(`deployment ${id}`, { id });
-    return r;
+    const [j] = await loadJoined(eq(deployments.id, id), 1);
+    if (!j || !sees(actor, j)) throw notFound(`deployment ${id}`, { id });
+    return j;
+  }
+
+  async function load(actor: Actor, id: string): Promise<Row> {
+    return (await loadView(actor, id)).d;
   }
 
   async function engineDeploymentOf(r: Row): Promise<EngineDeployment> {
@@ -284,7 +303,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
   }
 
   async function get(actor: Actor, id: string): Promise<DeploymentViewT> {
-    return toView(actor, await load(actor, id));
+    return toView(actor, await loadView(actor, id));
   }
 
   async function stopRow(actor: Actor, r: Row, to: 'stopped' | 'expired'): Promise<void> {
@@ -327,13 +346,8 @@ export function createDeploymentService(deps: DeploymentDeps) {
       if (f.team) conds.push(eq(deployments.team, f.team));
       if (f.environment) conds.push(eq(deployments.environment, f.environment));
       if (f.live) conds.push(inArray(deployments.state, [...LIVE_STATES]));
-      const rows = await db.select().from(deployments).where(and(...conds)).orderBy(desc(deployments.createdAt)).limit(200);
-      const out: DeploymentViewT[] = [];
-      for (const r of rows) {
-        const seen = await load(actor, r.id).then(() => true, () => false);
-        if (seen) out.push(await toView(actor, r));
-      }
-      return out;
+      const rows = await loadJoined(and(...conds), 200);
+      return rows.filter((j) => sees(actor, j)).map((j) => toView(actor, j));
     },
     async stop(actor: Actor, id: string): Promise<DeploymentViewT> {
       const r = await load(actor, id);
@@ -344,8 +358,9 @@ export function createDeploymentService(deps: DeploymentDeps) {
     },
     /** The endpoint to send requests to, for the playground and comparison (ready deployments only). */
     async endpointOf(actor: Actor, id: string): Promise<{ url: string; modelName: string; headers: Record<string, string>; view: DeploymentViewT }> {
-      const r = await load(actor, id);
-      const view = await toView(actor, r);
+      const j = await loadView(actor, id);
+      const r = j.d;
+      const view = toView(actor, j);
       if (!isAdmin(actor) && !isReviewer(actor) && !hasTeamRole(actor, r.team, 'viewer') && r.environment === 'evaluation') {
         throw forbid(`evaluation endpoints of team ${r.team} are for its members`, { need: `member of ${r.team}` });
       }
