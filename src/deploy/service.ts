@@ -6,14 +6,14 @@
  */
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../core/db/index.js';
 import { queryRows } from '../core/db/index.js';
-import { deployments, modelVersions, models, teams, users } from '../core/db/schema.js';
+import { deployments, modelVersions, models } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
-import { resolveVersion, seesVersion, type CatalogService } from '../catalog/index.js';
+import { resolveVersion, type CatalogService } from '../catalog/index.js';
 import { hasTeamRole, isAdmin, isReviewer, requireScope, forbid, type Actor, systemActor } from '../identity/index.js';
 import type { UseCheck } from '../governance/use-check.js';
 import type { RegistryService } from '../registry/service.js';
@@ -25,8 +25,8 @@ import { endpointName, serviceName, stableId } from './naming.js';
 import { requireLocalFormat, servedFile, stageLocalFile } from './model-files.js';
 import { splitModelRef, type DeploymentSpec } from './spec.js';
 import { LIVE_STATES, type DeploymentViewT, type DryRunViewT } from './views.js';
+import { loadJoined, mayStop, sees, toView, type Joined, type Row } from './repo.js';
 
-type Row = typeof deployments.$inferSelect;
 
 export interface DeploymentDeps {
   db: Db;
@@ -121,63 +121,11 @@ export function createDeploymentService(deps: DeploymentDeps) {
     return { d, versionId: row.id, ownerTeam: row.ownerTeam, engine: engineOf(engineName), file };
   }
 
-  /** Rows with what a view and the visibility rule need: the version, its owner team, the creator. */
-  async function loadJoined(where: SQL | undefined, limit: number) {
-    return db
-      .select({ d: deployments, slug: models.slug, version: modelVersions.version, lifecycle: modelVersions.lifecycle, owner: teams.slug, creatorName: users.name, creatorUsername: users.username })
-      .from(deployments)
-      .innerJoin(modelVersions, eq(modelVersions.id, deployments.versionId))
-      .innerJoin(models, eq(models.id, modelVersions.modelId))
-      .innerJoin(teams, eq(teams.id, models.ownerTeamId))
-      .leftJoin(users, eq(users.id, deployments.createdBy))
-      .where(where)
-      .orderBy(desc(deployments.createdAt))
-      .limit(limit);
-  }
-  type Joined = Awaited<ReturnType<typeof loadJoined>>[number];
-
-  /** Deployments are visible with their version, and to their own team. */
-  const sees = (actor: Actor, j: Joined) => seesVersion(actor, j.owner, j.lifecycle) || hasTeamRole(actor, j.d.team, 'viewer');
-
-  function toView(actor: Actor, j: Joined): DeploymentViewT {
-    const r = j.d;
-    return {
-      id: r.id,
-      name: r.name,
-      model: { slug: j.slug, version: j.version },
-      team: r.team,
-      useCase: r.useCase,
-      environment: r.environment as 'evaluation' | 'production',
-      template: r.template,
-      engine: r.engine as EngineName,
-      settings: r.settings ? TemplateSettings.parse(r.settings) : null,
-      gpus: r.gpus,
-      state: r.state as DeploymentViewT['state'],
-      endpointUrl: r.endpointUrl,
-      modelName: j.slug,
-      lastError: r.lastError,
-      logTail: r.logTail,
-      expiresAt: r.expiresAt?.toISOString() ?? null,
-      createdBy: r.createdBy ? { id: r.createdBy, name: j.creatorName || (j.creatorUsername ?? '') } : null,
-      createdAt: r.createdAt.toISOString(),
-      readyAt: r.readyAt?.toISOString() ?? null,
-      stoppedAt: r.stoppedAt?.toISOString() ?? null,
-      canStop: (LIVE_STATES as readonly string[]).includes(r.state) && r.state !== 'stopping' && mayStop(actor, r),
-    };
-  }
-
-  function mayStop(actor: Actor, r: Row): boolean {
-    if (actor.kind === 'anonymous') return false;
-    if (isAdmin(actor)) return true;
-    if (actor.kind !== 'user' || !actor.scopes.has('deploy')) return false;
-    return r.createdBy === actor.id || hasTeamRole(actor, r.team, r.environment === 'evaluation' ? 'viewer' : 'contributor');
-  }
-
   /** The deployment, if the actor may see it (NOT_FOUND otherwise, as for a missing one). */
   async function loadView(actor: Actor, id: string): Promise<Joined> {
     requireScope(actor, 'read');
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound(`deployment ${id}`, { id });
-    const [j] = await loadJoined(eq(deployments.id, id), 1);
+    const [j] = await loadJoined(db, eq(deployments.id, id), 1);
     if (!j || !sees(actor, j)) throw notFound(`deployment ${id}`, { id });
     return j;
   }
@@ -346,7 +294,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
       if (f.team) conds.push(eq(deployments.team, f.team));
       if (f.environment) conds.push(eq(deployments.environment, f.environment));
       if (f.live) conds.push(inArray(deployments.state, [...LIVE_STATES]));
-      const rows = await loadJoined(and(...conds), 200);
+      const rows = await loadJoined(db, and(...conds), 200);
       return rows.filter((j) => sees(actor, j)).map((j) => toView(actor, j));
     },
     async stop(actor: Actor, id: string): Promise<DeploymentViewT> {
