@@ -123,6 +123,24 @@ export async function requestJson<T>(path: string, opts: RequestOptions = {}): P
   return body as T;
 }
 
+/**
+ * A call whose answer is read as it arrives (server-sent events): the open response once the
+ * server says yes, or an ApiError built from its JSON error body. Same CSRF handling as the rest.
+ */
+export async function requestStream(path: string, opts: RequestOptions = {}): Promise<Response> {
+  const streamOpts: RequestOptions = { ...opts, headers: { accept: 'text/event-stream', ...opts.headers } };
+  let res = await send(path, streamOpts);
+  if (res.ok) return res;
+  let parsed = await readBody(res);
+  if (res.status === 403 && isErrorBody(parsed) && parsed.error.code === 'CSRF' && (await refreshCsrfToken(opts.signal))) {
+    res = await send(path, streamOpts);
+    if (res.ok) return res;
+    parsed = await readBody(res);
+  }
+  if (res.status === 401 && !opts.authCall) reportUnauthenticated();
+  throw errorOf(res, parsed);
+}
+
 /** A call the server answers with no body (204), such as sign-out. */
 export async function requestEmpty(path: string, opts: RequestOptions = {}): Promise<void> {
   await call(path, opts);

@@ -1,4 +1,4 @@
-/** The "Deploy & evaluate" tab of a version: start a temporary evaluation endpoint and see this version's endpoints. */
+/** The "Deploy & evaluate" tab of a version: start a temporary evaluation endpoint, see this version's endpoints, run evaluation suites. */
 import { Alert, Button, Card, Group, Loader, Select, Stack, Text, Title } from '@mantine/core';
 import { IconInfoCircle, IconRocket } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -8,12 +8,14 @@ import { ErrorAlert } from '../components/error-alert';
 import { DeploymentCard } from '../deploy/deployment-card';
 import { useDeployments, useEvalLimits, useStartEvalEndpoint } from '../deploy/deployment-queries';
 import { formatDuration } from '../lib/format';
+import { EvaluationSuitesCard } from '../evaluate/evaluation-suites-card';
 import { DeployAsCode } from './deploy-as-code';
 
 interface Props {
   slug: string;
   version: string;
   ownerTeam: string;
+  tasks: string[];
   approvedUseCases: string[];
   maturity: string;
 }
@@ -22,7 +24,7 @@ interface Props {
 const asksForTeam = (err: unknown) =>
   isApiError(err) && err.code === 'INVALID_INPUT' && JSON.stringify(err.details ?? {}).includes('"team"');
 
-export function DeployTab({ slug, version, ownerTeam, approvedUseCases, maturity }: Props) {
+export function DeployTab({ slug, version, ownerTeam, tasks, approvedUseCases, maturity }: Props) {
   const { me } = useAuth();
   const teams = me.teams.map((t) => ({ value: t.slug, label: t.name }));
   const [team, setTeam] = useState<string | null>(() => (me.teams.some((t) => t.slug === ownerTeam) ? ownerTeam : (me.teams[0]?.slug ?? null)));
@@ -79,6 +81,7 @@ export function DeployTab({ slug, version, ownerTeam, approvedUseCases, maturity
           items.map((d) => <DeploymentCard key={d.id} deployment={d} />)
         )}
       </Stack>
+      <EvaluationSuitesCard slug={slug} version={version} tasks={tasks} />
       <DeployAsCode slug={slug} version={version} ownerTeam={ownerTeam} approvedUseCases={approvedUseCases} maturity={maturity} />
     </Stack>
   );

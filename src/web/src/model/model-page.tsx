@@ -122,7 +122,7 @@ function ModelView({ model }: { model: ModelDetail }) {
                 <ReviewTab key={selected.version} slug={model.slug} version={selected.version} ownerTeam={model.ownerTeam} lifecycle={selected.lifecycle} />
               </Tabs.Panel>
               <Tabs.Panel value="deploy">
-                <DeployTab key={selected.version} slug={model.slug} version={selected.version} ownerTeam={model.ownerTeam} approvedUseCases={selected.approvedUseCases} maturity={selected.maturity} />
+                <DeployTab key={selected.version} slug={model.slug} version={selected.version} ownerTeam={model.ownerTeam} tasks={model.tasks} approvedUseCases={selected.approvedUseCases} maturity={selected.maturity} />
               </Tabs.Panel>
             </Tabs>
           </>
