@@ -88,7 +88,7 @@ export function createEvaluationService(deps: { db: Db; jobs: JobQueue; deployme
       if (!suite?.datasetDigest || !v) throw new AppError('NOT_FOUND', 'the suite or the version is gone');
       const metrics = validateSuiteMetrics(suite.task, suite.metrics);
       const items = parseDataset((await deps.readBlob(suite.datasetDigest)).toString('utf8'));
-      const d = await deps.deployments.create(RUNNER, { model: `${v.slug}@${v.version}`, template: 'evaluation', team: v.team, useCase: 'evaluation', environment: 'evaluation', engine: 'local' }, { wait: true, skipPolicy: true });
+      const d = await deps.deployments.create(RUNNER, { model: `${v.slug}@${v.version}`, template: 'evaluation', team: v.team, useCase: `suite run: ${suite.name}`, environment: 'evaluation', engine: 'local' }, { wait: true, skipPolicy: true });
       endpointId = d.id;
       const { url, modelName } = await deps.deployments.endpointOf(RUNNER, d.id);
       const client = createInferenceClient(url, { timeoutMs: 60_000 });

@@ -86,7 +86,7 @@ export function DeploymentCard({ deployment: d, showModel = false }: { deploymen
           <Fact label="Created">
             <Text size="sm">{formatDateTime(d.createdAt)}</Text>
             <Text size="xs" c="dimmed" className="break-anywhere">
-              by {d.createdBy?.name ?? 'unknown'}
+              {d.createdBy ? `by ${d.createdBy.name}` : `by Model Garden (${d.useCase})`}
             </Text>
           </Fact>
         </SimpleGrid>
