@@ -1,155 +1,24 @@
 /**
- * The Kubernetes side of the KServe engine: InferenceService calls through
- * @kubernetes/client-node 1.4.0 (2.x needs Node ≥ 22.19; kserve-notes §4), with API errors
- * turned into AppError codes. Readiness is learnt by watch, not polling (waitReady).
+ * The Kubernetes side of the KServe engine: InferenceServices through the shared custom-object
+ * client. Readiness is learnt by watch, not polling (waitReady).
  */
-import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { AppError } from '../../../core/errors.js';
+import { createCustomObjectClient, type CustomObjectClient } from '../k8s/custom-objects.js';
 import { GROUP, MANAGER, PLURAL, VERSION } from './render.js';
 import { phaseOf, type IsvcObject } from './readiness.js';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
-
-/** True when the API server could not be reached at all (no HTTP answer). */
-export function isNetworkError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    if ((e as { type?: unknown }).type === 'system') return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-export const isNotFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
-
-/** Maps a failed API call to AppError; a 4xx body's Status message is kept for the user. */
-export function toAppError(err: unknown, what: string): AppError {
-  if (err instanceof AppError) return err;
-  if (isNetworkError(err)) return new AppError('ADAPTER_UNAVAILABLE', `Kubernetes API server unreachable (${what})`, {}, { cause: err });
-  if (err instanceof ApiException) {
-    const body = (typeof err.body === 'string' ? safeJson(err.body) : err.body) as { message?: string; reason?: string } | undefined;
-    const message = body?.message ?? err.message;
-    if (err.code === 422 || err.code === 400) {
-      return new AppError('MANIFEST_INVALID', `the API server rejected the InferenceService: ${message}`, { errors: [{ path: '/', message }] }, { cause: err });
-    }
-    if (err.code >= 500) return new AppError('ADAPTER_UNAVAILABLE', `Kubernetes API error ${err.code} (${what}): ${message}`, { status: err.code }, { cause: err });
-    return new AppError('ENDPOINT_FAILED', `Kubernetes API error ${err.code} (${what}): ${message}`, { reason: body?.reason ?? `HTTP${err.code}`, message }, { cause: err });
-  }
-  return new AppError('ADAPTER_UNAVAILABLE', `Kubernetes API call failed (${what}): ${String(err)}`, {}, { cause: err });
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-}
+export { isNetworkError, isNotFound, toAppError } from '../k8s/custom-objects.js';
 
 export interface KServeClientOptions {
   kubeConfig: KubeConfig;
   namespace: string;
 }
 
-export type KServeClient = ReturnType<typeof createKServeClient>;
+export type KServeClient = CustomObjectClient<IsvcObject>;
 
-export function createKServeClient(opts: KServeClientOptions) {
-  const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
-  const where = (namespace?: string) => ({ group: GROUP, version: VERSION, plural: PLURAL, namespace: namespace ?? opts.namespace });
-
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toAppError(err, what);
-    }
-  }
-
-  return {
-    /** Server-side apply: create-or-update, idempotent; our field manager owns what we render. */
-    apply: (manifest: Record<string, unknown>): Promise<IsvcObject> => {
-      const meta = manifest.metadata as { name: string; namespace?: string };
-      return call('apply', () =>
-        api.patchNamespacedCustomObject(
-          { ...where(meta.namespace), name: meta.name, body: manifest, fieldManager: MANAGER, force: true, fieldValidation: 'Strict' },
-          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-        ),
-      );
-    },
-
-    /** The object, or null when it does not exist. */
-    get: async (name: string, namespace?: string): Promise<IsvcObject | null> => {
-      try {
-        return (await api.getNamespacedCustomObject({ ...where(namespace), name })) as IsvcObject;
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw toAppError(err, 'get');
-      }
-    },
-
-    /** Foreground deletion (dependents first); a missing object counts as deleted. Returns false if it was absent. */
-    delete: async (name: string, namespace?: string): Promise<boolean> => {
-      try {
-        await api.deleteNamespacedCustomObject({ ...where(namespace), name, propagationPolicy: 'Foreground' });
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw toAppError(err, 'delete');
-      }
-    },
-
-    list: (labelSelector: string, namespace?: string): Promise<IsvcObject[]> =>
-      call('list', async () => ((await api.listNamespacedCustomObject({ ...where(namespace), labelSelector })) as { items: IsvcObject[] }).items),
-
-    /** Watches one object until fn returns a value or throws; restarts the watch when the server ends it. */
-    watchUntil<T>(name: string, namespace: string | undefined, timeoutMs: number, fn: (type: string, o: IsvcObject) => T | undefined, onTimeout: () => AppError): Promise<T> {
-      const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace ?? opts.namespace}/${PLURAL}`;
-      const watch = new Watch(opts.kubeConfig);
-      return new Promise<T>((resolve, reject) => {
-        let settled = false;
-        let controller: AbortController | undefined;
-        const finish = (f: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          controller?.abort();
-          f();
-        };
-        const timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs);
-        const start = () => {
-          if (settled) return;
-          watch
-            .watch(
-              path,
-              { fieldSelector: `metadata.name=${name}` },
-              (type, o: IsvcObject) => {
-                if (settled || type === 'BOOKMARK' || type === 'ERROR') return;
-                try {
-                  const v = fn(type, o);
-                  if (v !== undefined) finish(() => resolve(v));
-                } catch (err) {
-                  finish(() => reject(err instanceof Error ? err : new Error(String(err))));
-                }
-              },
-              (err: unknown) => {
-                if (settled) return;
-                if (err && isNetworkError(err)) finish(() => reject(toAppError(err, 'watch')));
-                // A watch ends on server timeouts and restarts; without a resourceVersion the
-                // new watch replays the current object as ADDED, so no event is lost.
-                else setTimeout(start, 100);
-              },
-            )
-            .then((c) => {
-              controller = c;
-              if (settled) c.abort();
-            })
-            .catch((err: unknown) => finish(() => reject(toAppError(err, 'watch'))));
-        };
-        start();
-      });
-    },
-  };
+export function createKServeClient(opts: KServeClientOptions): KServeClient {
+  return createCustomObjectClient<IsvcObject>({ ...opts, group: GROUP, version: VERSION, plural: PLURAL, kind: 'InferenceService', manager: MANAGER });
 }
 
 /** The phase check used while waiting: ready resolves, a failed model load throws ENDPOINT_FAILED. */

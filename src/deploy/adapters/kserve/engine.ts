@@ -2,7 +2,8 @@
  * The KServe deployment engine: renders a deployment as an InferenceService, validates it
  * (schema + webhook rules), applies it server-side and waits until the model really serves.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../k8s/custom-objects.js';
 import { AppError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { DeploymentEngine, EngineDeployment, EngineStatus } from '../../ports/engine.js';
@@ -25,14 +26,6 @@ export interface KServeEngineOptions {
   /** ClusterServingRuntime for GGUF files (see formats.ts); default: huggingface runtime + vLLM. */
   ggufRuntime?: string | undefined;
   logger: Logger;
-}
-
-function loadKubeConfig(k: KubeConfig | string | undefined): KubeConfig {
-  if (k instanceof KubeConfig) return k;
-  const kc = new KubeConfig();
-  if (typeof k === 'string') kc.loadFromFile(k);
-  else kc.loadFromDefault();
-  return kc;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,7 +4,8 @@
  * Unlike KServe there is no per-model URL: every model is reached through the one seldon-mesh
  * Service, routed by the `Seldon-Model` header, which the handle records for callers.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../k8s/custom-objects.js';
 import { AppError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { DeploymentEngine, EngineDeployment, EngineStatus } from '../../ports/engine.js';
@@ -29,14 +30,6 @@ export interface SeldonEngineOptions {
   /** Poll interval of stop() and of the mesh probe. Default 1 s. */
   pollIntervalMs?: number | undefined;
   logger: Logger;
-}
-
-function loadKubeConfig(k: KubeConfig | string | undefined): KubeConfig {
-  if (k instanceof KubeConfig) return k;
-  const kc = new KubeConfig();
-  if (typeof k === 'string') kc.loadFromFile(k);
-  else kc.loadFromDefault();
-  return kc;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,6 +6,7 @@
  * (status.modelgwReady), so the first requests after ModelReady can still get 404.
  */
 import { AppError } from '../../../core/errors.js';
+import { probeModelReady } from '../k8s/data-plane.js';
 import type { SeldonClient } from './client.js';
 import { phaseOf, type SeldonModelObject } from './readiness.js';
 
@@ -18,8 +19,6 @@ export interface WaitReadyOptions {
   probeIntervalMs?: number | undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The phase check used while waiting: ready resolves, a failed load throws ENDPOINT_FAILED. */
 export function readyOrThrow(type: string, o: SeldonModelObject): SeldonModelObject | undefined {
   if (type === 'DELETED') throw new AppError('ENDPOINT_FAILED', 'the Seldon Model was deleted while starting', { reason: 'Deleted', message: 'deleted while starting' });
@@ -30,27 +29,6 @@ export function readyOrThrow(type: string, o: SeldonModelObject): SeldonModelObj
 
 /** The headers every request to this model must carry through seldon-mesh. */
 export const routingHeaders = (name: string): Record<string, string> => ({ 'Seldon-Model': name });
-
-/** Probes the model's OIP readiness route through the mesh until 200; false when the deadline passes. */
-async function probeMesh(base: string, name: string, deadline: number, intervalMs: number): Promise<{ ok: boolean; last: string }> {
-  let last = 'not probed';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${base}/v2/models/${encodeURIComponent(name)}/ready`, {
-        headers: routingHeaders(name),
-        signal: AbortSignal.timeout(Math.min(5000, Math.max(1, deadline - Date.now()))),
-      });
-      await res.body?.cancel();
-      if (res.status === 200) return { ok: true, last: 'HTTP 200' };
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      // The mesh may be momentarily unreachable (DNS, Envoy restart): keep probing.
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
-  }
-  return { ok: false, last };
-}
 
 export async function waitReady(client: SeldonClient, name: string, opts: WaitReadyOptions): Promise<SeldonModelObject> {
   const deadline = Date.now() + opts.timeoutMs;
@@ -70,7 +48,7 @@ export async function waitReady(client: SeldonClient, name: string, opts: WaitRe
     },
   );
   const base = opts.inferenceUrl.replace(/\/+$/, '');
-  const probe = await probeMesh(base, name, deadline, opts.probeIntervalMs ?? 1000);
+  const probe = await probeModelReady(base, name, deadline, opts.probeIntervalMs ?? 1000, routingHeaders(name));
   if (!probe.ok) {
     throw new AppError('ENDPOINT_FAILED', `the Seldon Model is ready but ${base}/v2/models/${name}/ready (Seldon-Model: ${name}) never answered 200 (last: ${probe.last})`, {
       reason: 'DataPlaneNotReady',
