@@ -30,7 +30,8 @@ export function labelValue(v: string): string {
     .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
 }
 
-function labels(d: EngineDeployment): Record<string, string> {
+/** The garden.io labels every object of a deployment carries, after the template's own. */
+export function labels(d: EngineDeployment): Record<string, string> {
   // Ours come last so a template label cannot disguise who manages the object.
   return {
     ...d.settings.labels,

@@ -5,7 +5,7 @@
  * admins, which is why cpu, GPUs, probes and timeouts of the template have no place here.
  */
 import type { EngineDeployment } from '../../ports/engine.js';
-import { DEPLOYMENT_ID, MANAGED_BY, MANAGER, labelValue } from '../kserve/render.js';
+import { DEPLOYMENT_ID, MANAGED_BY, MANAGER, labels } from '../kserve/render.js';
 import { capabilityFor } from './capabilities.js';
 
 export const GROUP = 'mlops.seldon.io';
@@ -18,19 +18,6 @@ export interface SeldonRenderOptions {
   namespace: string;
   /** Pins the Model to one Server (spec.server) instead of capability-based scheduling. */
   server?: string | undefined;
-}
-
-function labels(d: EngineDeployment): Record<string, string> {
-  // Ours come last so a template label cannot disguise who manages the object (as for KServe).
-  return {
-    ...d.settings.labels,
-    [MANAGED_BY]: MANAGER,
-    [DEPLOYMENT_ID]: labelValue(d.id),
-    'garden.io/template': labelValue(d.template),
-    'garden.io/model': labelValue(d.model.slug),
-    'garden.io/version': labelValue(d.model.version),
-    'garden.io/team': labelValue(d.team),
-  };
 }
 
 function annotations(d: EngineDeployment): Record<string, string> {
