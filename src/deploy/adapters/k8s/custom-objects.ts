@@ -87,7 +87,7 @@ export function createCustomObjectClient<T>(opts: CustomObjectClientOptions) {
     }
   }
 
-  return {
+  const client = {
     /** Server-side apply: create-or-update, idempotent; our field manager owns what we render. */
     apply: (manifest: Record<string, unknown>): Promise<T> => {
       const meta = manifest.metadata as { name: string; namespace?: string };
@@ -170,5 +170,27 @@ export function createCustomObjectClient<T>(opts: CustomObjectClientOptions) {
         start();
       });
     },
+
+    /**
+     * Watches one object until `ready` returns a value (or throws, e.g. on a failed load); on
+     * timeout, ENDPOINT_FAILED says what the object last reported (`describe`).
+     */
+    watchReady<R>(name: string, namespace: string | undefined, timeoutMs: number, ready: (type: string, o: T) => R | undefined, describe: (last: T | undefined) => string): Promise<R> {
+      let last: T | undefined;
+      return client.watchUntil(
+        name,
+        namespace,
+        timeoutMs,
+        (type, o) => {
+          last = o;
+          return ready(type, o);
+        },
+        () => {
+          const message = describe(last);
+          return new AppError('ENDPOINT_FAILED', `the ${opts.kind} did not become ready within ${timeoutMs} ms: ${message}`, { reason: 'ReadyTimeout', message });
+        },
+      );
+    },
   };
+  return client;
 }

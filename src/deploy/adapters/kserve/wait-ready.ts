@@ -23,21 +23,10 @@ export interface ReadyResult {
 
 export async function waitReady(client: KServeClient, name: string, opts: WaitReadyOptions): Promise<ReadyResult> {
   const deadline = Date.now() + opts.timeoutMs;
-  let lastSeen: IsvcObject | undefined;
-  const ready = await client.watchUntil(
-    name,
-    opts.namespace,
-    opts.timeoutMs,
-    (type, o) => {
-      lastSeen = o;
-      return readyOrThrow(type, o);
-    },
-    () => {
-      const p = lastSeen ? phaseOf(lastSeen) : undefined;
-      const message = p && p.state === 'starting' ? p.message : 'no status from the controller';
-      return new AppError('ENDPOINT_FAILED', `the endpoint did not become ready within ${opts.timeoutMs} ms: ${message}`, { reason: 'ReadyTimeout', message });
-    },
-  );
+  const ready = await client.watchReady(name, opts.namespace, opts.timeoutMs, readyOrThrow, (last) => {
+    const p = last ? phaseOf(last) : undefined;
+    return p && p.state === 'starting' ? p.message : 'no status from the controller';
+  });
   const probe = await probeModelReady(ready.url, name, deadline, opts.probeIntervalMs ?? 1000);
   if (!probe.ok) {
     throw new AppError('ENDPOINT_FAILED', `the InferenceService is Ready but ${ready.url}/v2/models/${name}/ready never answered 200 (last: ${probe.last})`, {

@@ -32,21 +32,10 @@ export const routingHeaders = (name: string): Record<string, string> => ({ 'Seld
 
 export async function waitReady(client: SeldonClient, name: string, opts: WaitReadyOptions): Promise<SeldonModelObject> {
   const deadline = Date.now() + opts.timeoutMs;
-  let lastSeen: SeldonModelObject | undefined;
-  const ready = await client.watchUntil(
-    name,
-    opts.namespace,
-    opts.timeoutMs,
-    (type, o) => {
-      lastSeen = o;
-      return readyOrThrow(type, o);
-    },
-    () => {
-      const p = lastSeen ? phaseOf(lastSeen) : undefined;
-      const message = p && p.state === 'starting' ? p.message : 'no status from the Seldon operator';
-      return new AppError('ENDPOINT_FAILED', `the model did not become ready within ${opts.timeoutMs} ms: ${message}`, { reason: 'ReadyTimeout', message });
-    },
-  );
+  const ready = await client.watchReady(name, opts.namespace, opts.timeoutMs, readyOrThrow, (last) => {
+    const p = last ? phaseOf(last) : undefined;
+    return p && p.state === 'starting' ? p.message : 'no status from the Seldon operator';
+  });
   const base = opts.inferenceUrl.replace(/\/+$/, '');
   const probe = await probeModelReady(base, name, deadline, opts.probeIntervalMs ?? 1000, routingHeaders(name));
   if (!probe.ok) {
