@@ -2,10 +2,11 @@
  * Evaluation endpoint limits: their lifetime (one installation-wide setting) and per-team quotas
  * of concurrent endpoints and GPUs (installation defaults, overridable per team). Admins set them.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db, Tx } from '../core/db/index.js';
+import { queryRows, type Db, type Tx } from '../core/db/index.js';
 import { settings, teamQuotas } from '../core/db/schema.js';
+import { AppError } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { requireAdmin, requireScope, type Actor } from '../identity/index.js';
 
@@ -37,6 +38,17 @@ export async function quotaOf(db: Db | Tx, team: string): Promise<{ maxEndpoints
   const limits = await readLimits(db);
   const [q] = await db.select().from(teamQuotas).where(eq(teamQuotas.team, team));
   return { maxEndpoints: q?.maxEvalEndpoints ?? limits.maxEndpointsPerTeam, maxGpus: q?.maxGpus ?? limits.maxGpusPerTeam };
+}
+
+/** Evaluation endpoints and their GPUs, counted under a per-team lock so two starts cannot both squeeze in. */
+export async function checkQuota(tx: Tx, team: string, gpus: number): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`garden-eval-quota:${team}`}))`);
+  const q = await quotaOf(tx, team);
+  const [used] = await queryRows<{ n: number; g: number }>(tx, sql`SELECT count(*)::int AS n, coalesce(sum(gpus), 0)::int AS g FROM deployments WHERE team = ${team} AND environment = 'evaluation' AND state IN ('pending','starting','ready','stopping')`);
+  const n = used?.n ?? 0;
+  const g = used?.g ?? 0;
+  if (n + 1 > q.maxEndpoints) throw new AppError('QUOTA_EXCEEDED', `team ${team} already runs ${n} of its ${q.maxEndpoints} evaluation endpoints: stop one first`, { team, running: n, limit: q.maxEndpoints });
+  if (g + gpus > q.maxGpus) throw new AppError('QUOTA_EXCEEDED', `team ${team} holds ${g} of its ${q.maxGpus} evaluation GPUs; this endpoint needs ${gpus} more`, { team, gpus: g, limit: q.maxGpus });
 }
 
 export function createLimitService(deps: { db: Db }) {

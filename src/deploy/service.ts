@@ -4,29 +4,26 @@
  * outcome is recorded when it is known (ready, failed), so a crash mid-start leaves a row that
  * the startup reconciliation settles from what is really running.
  */
-import path from 'node:path';
-import { rm } from 'node:fs/promises';
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db, Tx } from '../core/db/index.js';
-import { queryRows } from '../core/db/index.js';
+import type { Db } from '../core/db/index.js';
 import { deployments, modelVersions, models } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { resolveVersion, type CatalogService } from '../catalog/index.js';
-import { hasTeamRole, isAdmin, isReviewer, requireScope, forbid, type Actor, systemActor } from '../identity/index.js';
+import { hasTeamRole, isAdmin, isReviewer, requireScope, forbid, type Actor } from '../identity/index.js';
 import type { UseCheck } from '../governance/use-check.js';
 import type { RegistryService } from '../registry/service.js';
-import type { DeploymentEngine, EngineDeployment, EngineName, EngineStatus } from './ports/engine.js';
-import { BUILT_IN_TEMPLATES, resolveSettings, TemplateSettings } from './template-schema.js';
+import type { DeploymentEngine, EngineDeployment, EngineName } from './ports/engine.js';
+import { resolveSettings, TemplateSettings } from './template-schema.js';
 import type { TemplateService } from './templates.js';
-import { quotaOf, readLimits } from './limits.js';
+import { checkQuota, readLimits } from './limits.js';
 import { endpointName, serviceName, stableId } from './naming.js';
-import { requireLocalFormat, servedFile, stageLocalFile } from './model-files.js';
+import { requireLocalFormat, servedFile } from './model-files.js';
 import { splitModelRef, type DeploymentSpec } from './spec.js';
 import { LIVE_STATES, type DeploymentViewT, type DryRunViewT } from './views.js';
 import { loadJoined, mayStop, sees, toView, type Joined, type Row } from './repo.js';
-
+import { createDeploymentRuntime } from './runtime.js';
 
 export interface DeploymentDeps {
   db: Db;
@@ -44,23 +41,11 @@ export interface DeploymentDeps {
   now?: () => Date;
 }
 
-const SYSTEM = systemActor('deployments');
-
 export function createDeploymentService(deps: DeploymentDeps) {
   const { db, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const launches = new Map<string, Promise<void>>();
-
-  function engineOf(name: EngineName): DeploymentEngine {
-    const e = deps.engines[name];
-    const how: Record<EngineName, string> = {
-      kserve: 'the KServe engine is not configured on this server (set GARDEN_KUBE_NAMESPACE and a kubeconfig)',
-      seldon: 'the Seldon Core v2 engine is not configured on this server (set GARDEN_SELDON_NAMESPACE, GARDEN_SELDON_INFERENCE_URL and a kubeconfig)',
-      local: 'the local runner is not available',
-    };
-    if (!e) throw new AppError('ADAPTER_UNAVAILABLE', how[name], { engine: name });
-    return e;
-  }
+  const runtime = createDeploymentRuntime({ db, logger, now, registry: deps.registry, engines: deps.engines, endpointsDir: deps.endpointsDir });
+  const { engineOf } = runtime;
 
   /** Who may start, and on whose quota: evaluation for any member of the team, production for contributors. */
   function authorize(actor: Actor, team: string, environment: 'evaluation' | 'production'): void {
@@ -134,76 +119,6 @@ export function createDeploymentService(deps: DeploymentDeps) {
     return (await loadView(actor, id)).d;
   }
 
-  async function engineDeploymentOf(r: Row): Promise<EngineDeployment> {
-    const [v] = await db.select({ slug: models.slug, version: modelVersions.version }).from(modelVersions).innerJoin(models, eq(models.id, modelVersions.modelId)).where(eq(modelVersions.id, r.versionId));
-    const file = await servedFile(db, r.versionId);
-    const localPath = file ? path.join(deps.endpointsDir, r.id, path.basename(file.path)) : undefined;
-    return {
-      id: r.id,
-      name: r.name ?? endpointName(r.id, v?.slug ?? 'model'),
-      model: { slug: v?.slug ?? '', version: v?.version ?? '', format: file?.format ?? 'unknown', task: null, storageUri: '', localPath },
-      template: r.template,
-      settings: r.settings ? TemplateSettings.parse(r.settings) : BUILT_IN_TEMPLATES.find((t) => t.name === 'evaluation')!.settings,
-      team: r.team,
-      useCase: r.useCase,
-      environment: r.environment as 'evaluation' | 'production',
-      expiresAt: r.expiresAt,
-    };
-  }
-
-  /** Moves a row from one of `from` to `to` with its audit event; false when it was not in `from`. */
-  async function transition(actor: Actor, id: string, from: readonly string[], to: string, set: Partial<Row>, details: Record<string, unknown> = {}): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const [r] = await tx.select().from(deployments).where(eq(deployments.id, id)).for('update');
-      if (!r || !from.includes(r.state)) return false;
-      await tx.update(deployments).set({ ...set, state: to }).where(eq(deployments.id, id));
-      await appendAudit(tx, actor, { action: `deployment.${to}`, targetType: 'deployment', targetId: id, details: { from: r.state, ...details } });
-      return true;
-    });
-  }
-
-  /** Starts the engine for a recorded row and records the outcome. Never throws. */
-  async function launch(r: Row, d: EngineDeployment, engine: DeploymentEngine): Promise<void> {
-    try {
-      if (engine.name === 'local') {
-        const file = requireLocalFormat(d.model.slug, d.model.version, await servedFile(db, r.versionId));
-        d.model.localPath = await stageLocalFile(deps.registry, r.versionId, file, path.join(deps.endpointsDir, r.id));
-      }
-      const status = await engine.start(d);
-      const ok = await transition(SYSTEM, r.id, ['starting'], 'ready', { endpointUrl: status.endpointUrl, handle: status.handle ?? null, readyAt: now() }, { endpoint: status.endpointUrl });
-      if (!ok) await engine.stop(d, status.handle ?? null).catch(() => undefined); // stopped while starting
-      else if (r.environment === 'production') await supersede(r, engine);
-    } catch (err) {
-      const details = err instanceof AppError ? err.details : undefined;
-      const logTail = Array.isArray(details?.logTail) ? (details.logTail as string[]).slice(-50) : [];
-      logger.warn({ err, deployment: r.id }, 'deployment failed to start');
-      await transition(SYSTEM, r.id, ['starting'], 'failed', { lastError: (err as Error).message, logTail }, { reason: details?.reason ?? 'start_failed', message: (err as Error).message });
-      await cleanup(r.id);
-    }
-  }
-
-  /**
-   * A production deployment that is ready replaces the live ones of the same name (the same
-   * model, team and use case: typically the previous version). On KServe the object was updated
-   * in place, so only the record changes; the local runner stops the old process.
-   */
-  async function supersede(r: Row, engine: DeploymentEngine): Promise<void> {
-    const old = await db.select().from(deployments).where(and(eq(deployments.name, r.name ?? ''), inArray(deployments.state, ['ready', 'starting', 'failed']), sql`${deployments.id} <> ${r.id}`));
-    for (const o of old) {
-      if (o.state === 'failed') continue;
-      if (!(await transition(SYSTEM, o.id, ['ready', 'starting'], 'stopping', {}, { reason: 'superseded', supersededBy: r.id }))) continue;
-      // The same cluster object was updated in place; anything else (a process, another engine's object) goes.
-      const inPlace = o.engine === engine.name && engine.name !== 'local';
-      if (!inPlace) await engineOf(o.engine as EngineName).stop(await engineDeploymentOf(o), (o.handle as Record<string, unknown> | null) ?? null).catch(() => undefined);
-      await transition(SYSTEM, o.id, ['stopping'], 'stopped', { stoppedAt: now() }, { supersededBy: r.id });
-      await cleanup(o.id);
-    }
-  }
-
-  async function cleanup(id: string): Promise<void> {
-    await rm(path.join(deps.endpointsDir, id), { recursive: true, force: true }).catch(() => undefined);
-  }
-
   async function create(actor: Actor, spec: DeploymentSpec, opts: { wait?: boolean; skipPolicy?: boolean } = {}): Promise<DeploymentViewT> {
     const id = crypto.randomUUID();
     const { d, versionId, engine } = await resolve(actor, spec, id, opts.skipPolicy);
@@ -233,42 +148,20 @@ export function createDeploymentService(deps: DeploymentDeps) {
       await appendAudit(tx, actor, { action: 'deployment.create', targetType: 'deployment', targetId: id, modelSlug: d.model.slug, details: { model: spec.model, team: spec.team, useCase: spec.useCase, environment: spec.environment, template: spec.template, engine: engine.name, expiresAt: d.expiresAt?.toISOString() ?? null } });
       return inserted!;
     });
-    const p = launch(row, d, engine).finally(() => launches.delete(id));
-    launches.set(id, p);
+    const p = runtime.start(row, d, engine);
     if (opts.wait) await p;
     return get(actor, id);
-  }
-
-  /** Evaluation endpoints and their GPUs, counted under a per-team lock so two starts cannot both squeeze in. */
-  async function checkQuota(tx: Tx, team: string, gpus: number): Promise<void> {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`garden-eval-quota:${team}`}))`);
-    const q = await quotaOf(tx, team);
-    const [used] = await queryRows<{ n: number; g: number }>(tx, sql`SELECT count(*)::int AS n, coalesce(sum(gpus), 0)::int AS g FROM deployments WHERE team = ${team} AND environment = 'evaluation' AND state IN ('pending','starting','ready','stopping')`);
-    const n = used?.n ?? 0;
-    const g = used?.g ?? 0;
-    if (n + 1 > q.maxEndpoints) throw new AppError('QUOTA_EXCEEDED', `team ${team} already runs ${n} of its ${q.maxEndpoints} evaluation endpoints: stop one first`, { team, running: n, limit: q.maxEndpoints });
-    if (g + gpus > q.maxGpus) throw new AppError('QUOTA_EXCEEDED', `team ${team} holds ${g} of its ${q.maxGpus} evaluation GPUs; this endpoint needs ${gpus} more`, { team, gpus: g, limit: q.maxGpus });
   }
 
   async function get(actor: Actor, id: string): Promise<DeploymentViewT> {
     return toView(actor, await loadView(actor, id));
   }
 
-  async function stopRow(actor: Actor, r: Row, to: 'stopped' | 'expired'): Promise<void> {
-    const ok = await transition(actor, r.id, ['pending', 'starting', 'ready', 'running'], 'stopping', {}, { reason: to === 'expired' ? 'lifetime ended' : 'stopped' });
-    if (!ok) return;
-    await launches.get(r.id)?.catch(() => undefined);
-    try {
-      const engine = engineOf(r.engine as EngineName);
-      await engine.stop(await engineDeploymentOf(r), (r.handle as Record<string, unknown> | null) ?? null);
-    } catch (err) {
-      logger.warn({ err, deployment: r.id }, 'engine stop failed; recording the deployment as stopped anyway');
-    }
-    await transition(actor, r.id, ['stopping'], to, { stoppedAt: now(), stoppedBy: actor.kind === 'user' ? actor.id : null });
-    await cleanup(r.id);
-  }
-
   return {
+    markFailed: runtime.markFailed,
+    reap: runtime.reap,
+    reconcile: runtime.reconcile,
+    settle: runtime.settle,
     /** Everything `create` would do, without doing it: the policy decision and the manifests. */
     async dryRun(actor: Actor, spec: DeploymentSpec): Promise<DryRunViewT> {
       const { d: planned, engine } = await resolve(actor, spec, crypto.randomUUID());
@@ -301,7 +194,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
       const r = await load(actor, id);
       if (!mayStop(actor, r)) throw forbid(`only members of team ${r.team} (or an admin) can stop this deployment`, { need: `member of ${r.team}` });
       if (!(['pending', 'starting', 'ready', 'running'] as string[]).includes(r.state)) throw new AppError('CONFLICT', `deployment ${id} is already ${r.state}`, { state: r.state });
-      await stopRow(actor, r, 'stopped');
+      await runtime.stop(actor, r, 'stopped');
       return get(actor, id);
     },
     /** The endpoint to send requests to, for the playground and comparison (ready deployments only). */
@@ -316,55 +209,6 @@ export function createDeploymentService(deps: DeploymentDeps) {
       // Seldon routes by a header on its shared mesh URL; the engine kept it in the handle.
       const headers = ((r.handle as { headers?: Record<string, string> } | null)?.headers) ?? {};
       return { url: r.endpointUrl, modelName: view.modelName, headers, view };
-    },
-    /** Records a failure an engine noticed after start (crash, hang, out of memory). */
-    async markFailed(id: string, reason: string, message: string, logTail: string[]): Promise<void> {
-      await transition(SYSTEM, id, ['starting', 'ready'], 'failed', { lastError: message, logTail: logTail.slice(-50) }, { reason, message });
-    },
-    /** Stops evaluation endpoints whose lifetime has ended. Returns how many. */
-    async reap(): Promise<number> {
-      const due = await db.select().from(deployments).where(and(inArray(deployments.state, ['pending', 'starting', 'ready']), lt(deployments.expiresAt, now())));
-      for (const r of due) await stopRow(systemActor('reaper'), r, 'expired');
-      return due.length;
-    },
-    /**
-     * After a restart: compares recorded live deployments with what the engines really run.
-     * Ready ones still running are kept (re-adopted); ones whose process is gone are started
-     * again if their lifetime allows, else marked; interrupted starts are started again.
-     */
-    async reconcile(): Promise<{ kept: number; restarted: number; failed: number }> {
-      const out = { kept: 0, restarted: 0, failed: 0 };
-      const rows = await db.select().from(deployments).where(inArray(deployments.state, ['pending', 'starting', 'ready', 'stopping']));
-      for (const r of rows) {
-        const engine = deps.engines[r.engine as EngineName];
-        if (!engine) continue;
-        const d = await engineDeploymentOf(r);
-        if (r.state === 'stopping' || (r.expiresAt && r.expiresAt < now())) {
-          await engine.stop(d, (r.handle as Record<string, unknown> | null) ?? null).catch(() => undefined);
-          await transition(systemActor('reconcile'), r.id, ['stopping', 'pending', 'starting', 'ready'], r.state === 'stopping' ? 'stopped' : 'expired', { stoppedAt: now() });
-          continue;
-        }
-        const status: EngineStatus = await engine.status(d, (r.handle as Record<string, unknown> | null) ?? null).catch((err: Error) => ({ state: 'gone' as const, endpointUrl: null, message: err.message }));
-        if (status.state === 'ready' && r.state === 'ready') {
-          out.kept += 1;
-          continue;
-        }
-        if (status.state === 'failed') {
-          out.failed += 1;
-          await transition(systemActor('reconcile'), r.id, ['pending', 'starting', 'ready'], 'failed', { lastError: status.message ?? 'failed', logTail: status.logTail ?? [] });
-          continue;
-        }
-        // Gone (process ended with the old server) or an interrupted start: start it again.
-        await db.update(deployments).set({ state: 'starting', endpointUrl: null }).where(eq(deployments.id, r.id));
-        out.restarted += 1;
-        const p = launch({ ...r, state: 'starting' }, d, engine).finally(() => launches.delete(r.id));
-        launches.set(r.id, p);
-      }
-      return out;
-    },
-    /** Waits for starts in flight (tests, shutdown). */
-    async settle(): Promise<void> {
-      await Promise.all([...launches.values()].map((p) => p.catch(() => undefined)));
     },
   };
 }
