@@ -131,7 +131,7 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect([broken.status, broken.body.error.code]).toEqual([422, 'MANIFEST_INVALID']);
     const dry = await call('carl', 'POST', '/deployments?dryRun=true', { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing' });
     expect(dry.status).toBe(200);
-    expect(dry.body.manifests[0]).toMatchObject({ kind: 'LocalEndpoint', model: 'router@1.0.0' });
+    expect(dry.body.manifests[0]).toMatchObject({ kind: 'LocalEndpoint', model: 'router@1.0.0', workers: 1, memoryMb: 4096, healthIntervalMs: 10_000, hangAfterMs: 30_000 }); // the low-latency template
     // Quota: one evaluation endpoint for the team; the second start is refused and nothing is recorded.
     expect((await call('admin', 'PUT', '/teams/support/quota', { maxEvalEndpoints: 1, maxGpus: null })).status).toBe(204);
     const first = await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});

@@ -70,7 +70,7 @@ export async function launchChild(spec: EndpointSpec, o: LaunchOptions): Promise
   const outcome = await new Promise<{ port: number } | { reason: FailureReason; message: string }>((resolve) => {
     const timer = setTimeout(() => resolve({ reason: 'start_timeout', message: `endpoint ${spec.id} not ready within ${o.startTimeoutMs} ms` }), o.startTimeoutMs);
     const memory = setInterval(() => {
-      const rss = readRssMb(pid);
+      const rss = readRssMb(pid, (spec.workers ?? 1) > 1);
       if (rss !== undefined && rss > spec.memoryMb) {
         resolve({ reason: 'out_of_memory', message: `endpoint ${spec.id} used ${Math.round(rss)} MB RSS while starting, above its limit of ${spec.memoryMb} MB` });
       }

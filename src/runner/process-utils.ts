@@ -55,13 +55,14 @@ export function groupMembers(pgid: number): string[] {
 }
 
 /**
- * Resident set size in MB (VmRSS) of the endpoint: the process and, when it leads a process group
- * (endpoints are spawned detached), the workers in its group; undefined when it is gone.
+ * Resident set size in MB (VmRSS) of the endpoint; with `group`, also of the workers in the
+ * process group it leads (endpoints are spawned detached). That walks /proc, so it is asked
+ * only for endpoints that have workers. Undefined when the process is gone.
  */
-export function readRssMb(pid: number): number | undefined {
+export function readRssMb(pid: number, group = false): number | undefined {
   const own = vmRssKb(pid);
   if (own === undefined) return undefined;
-  return groupMembers(pid).reduce((kb, m) => kb + (vmRssKb(m) ?? 0), own) / 1024;
+  return (group ? groupMembers(pid) : []).reduce((kb, m) => kb + (vmRssKb(m) ?? 0), own) / 1024;
 }
 
 /** Signals the child's whole process group (it was spawned detached, so pgid = pid). */

@@ -107,7 +107,7 @@ describe('local runner supervision', () => {
     expect(workers).toHaveLength(2);
     const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(`${h.url}/v2/models/${onnxSpec(models).modelName}/ready`).then((r) => r.status)));
     expect(answers.every((s) => s === 200)).toBe(true);
-    expect(readRssMb(h.pid)!).toBeGreaterThan(workers.reduce((kb, w) => kb + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${w}/status`, 'utf8'))![1]), 0) / 1024);
+    expect(readRssMb(h.pid, true)!).toBeGreaterThan(workers.reduce((kb, w) => kb + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${w}/status`, 'utf8'))![1]), 0) / 1024);
     process.kill(Number(workers[0]), 'SIGKILL');
     await expect.poll(() => failures.length).toBe(1);
     expect(failures[0]).toMatchObject({ id: h.id, reason: 'crashed' });

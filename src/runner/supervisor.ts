@@ -72,7 +72,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
   async function probe(r: Running): Promise<void> {
     r.probing = true;
     try {
-      const res = await fetch(`${r.handle.url}/v2/health/ready`, { signal: AbortSignal.timeout(hangAfterMs) });
+      const res = await fetch(`${r.handle.url}/v2/health/ready`, { signal: AbortSignal.timeout(r.spec.hangAfterMs ?? hangAfterMs) });
       await res.arrayBuffer();
       if (res.status === 200) r.lastHealthy = Date.now();
     } catch {
@@ -86,11 +86,11 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
     if (r.over) return;
     const pid = r.handle.pid;
     if (!r.child && !isAlive(pid)) return fail(r, 'crashed', `endpoint ${r.spec.id} (pid ${pid}) is gone`);
-    const rss = readRssMb(pid);
+    const rss = readRssMb(pid, (r.spec.workers ?? 1) > 1);
     if (rss !== undefined && rss > r.spec.memoryMb) {
       return fail(r, 'out_of_memory', `endpoint ${r.spec.id} used ${Math.round(rss)} MB RSS, above its limit of ${r.spec.memoryMb} MB`);
     }
-    if (Date.now() - r.lastHealthy >= hangAfterMs) {
+    if (Date.now() - r.lastHealthy >= (r.spec.hangAfterMs ?? hangAfterMs)) {
       return fail(r, 'hung', `endpoint ${r.spec.id} did not answer /v2/health/ready for ${Math.round((Date.now() - r.lastHealthy) / 1000)} s`);
     }
     if (!r.probing) void probe(r);
@@ -104,13 +104,14 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
     });
     // Memory is sampled more often than health is probed: a leak can outgrow the limit in seconds.
     let tick = 0;
-    const every = Math.max(1, Math.round(healthIntervalMs / Math.min(healthIntervalMs, 250)));
+    const interval = r.spec.healthIntervalMs ?? healthIntervalMs;
+    const every = Math.max(1, Math.round(interval / Math.min(interval, 250)));
     r.timer = setInterval(() => {
       tick++;
-      const rss = readRssMb(r.handle.pid);
+      const rss = readRssMb(r.handle.pid, (r.spec.workers ?? 1) > 1);
       if (rss !== undefined && rss > r.spec.memoryMb) return check(r);
       if (tick % every === 0) check(r);
-    }, Math.min(healthIntervalMs, 250));
+    }, Math.min(interval, 250));
     r.timer.unref();
   }
 

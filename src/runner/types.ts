@@ -24,6 +24,10 @@ export interface EndpointSpec {
    * instances, as Triton's instance groups); default 1. The memory limit covers them together.
    */
   workers?: number | undefined;
+  /** How often the supervisor probes `/v2/health/ready` (default: the runner's, 2 s). */
+  healthIntervalMs?: number | undefined;
+  /** How long the probe may go unanswered before the endpoint counts as hung (default: the runner's, 10 s). */
+  hangAfterMs?: number | undefined;
   /** GGUF context size in tokens (default 2048). */
   contextSize?: number | undefined;
   /** Interface to listen on (default 127.0.0.1); port 0 picks a free port. */

@@ -26,10 +26,16 @@ export function workersOf(d: EngineDeployment): number {
   return Math.max(1, Math.min(d.settings.autoscaling.minReplicas, availableParallelism()));
 }
 
+/** The template's health check as the supervisor's probe: every period, hung after failureThreshold periods. */
+function healthOf(d: EngineDeployment): { healthIntervalMs: number; hangAfterMs: number } {
+  const h = d.settings.health;
+  return { healthIntervalMs: h.periodSeconds * 1000, hangAfterMs: Math.max(h.periodSeconds * h.failureThreshold, h.timeoutSeconds) * 1000 };
+}
+
 function specOf(d: EngineDeployment) {
   if (!d.model.localPath) throw new AppError('INVALID_INPUT', `no local copy of ${d.model.slug}@${d.model.version} to serve`);
   if (d.model.format !== 'onnx' && d.model.format !== 'gguf') throw new AppError('INVALID_INPUT', `the local runner serves ONNX and GGUF files, not ${d.model.format}`);
-  return { id: d.id, modelName: d.model.slug, modelVersion: d.model.version, format: d.model.format, modelPath: d.model.localPath, memoryMb: quantityToMb(d.settings.resources.memory), workers: workersOf(d) } as const;
+  return { id: d.id, modelName: d.model.slug, modelVersion: d.model.version, format: d.model.format, modelPath: d.model.localPath, memoryMb: quantityToMb(d.settings.resources.memory), workers: workersOf(d), ...healthOf(d) } as const;
 }
 
 export function createLocalProcessEngine(deps: { runner: LocalRunner; host?: string | undefined }): DeploymentEngine {
@@ -37,7 +43,7 @@ export function createLocalProcessEngine(deps: { runner: LocalRunner; host?: str
   return {
     name: 'local',
     async render(d) {
-      return [{ kind: 'LocalEndpoint', name: d.name, model: `${d.model.slug}@${d.model.version}`, format: d.model.format, workers: workersOf(d), memoryMb: quantityToMb(d.settings.resources.memory), timeoutSeconds: d.settings.timeoutSeconds, expiresAt: d.expiresAt?.toISOString() ?? null }];
+      return [{ kind: 'LocalEndpoint', name: d.name, model: `${d.model.slug}@${d.model.version}`, format: d.model.format, workers: workersOf(d), memoryMb: quantityToMb(d.settings.resources.memory), ...healthOf(d), timeoutSeconds: d.settings.timeoutSeconds, expiresAt: d.expiresAt?.toISOString() ?? null }];
     },
     async start(d) {
       const h = await runner.start({ ...specOf(d), host: deps.host });
