@@ -141,7 +141,8 @@ describe('garden deploy / smoke-test / eval-endpoint / eval', () => {
     expect(r.code).toBe(0);
     const ep = JSON.parse(r.stdout);
     expect(Date.parse(ep.expiresAt)).toBeGreaterThan(Date.now() + 3.9 * 3_600_000);
-    const res = await fetch(`${ep.url}/v2/models/${ep.model}/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['reset my password please'] }] }) });
+    expect((await fetch(`${ep.url}/v2/models/${ep.model}`)).status).toBe(401); // the key is needed
+    const res = await fetch(`${ep.url}/v2/models/${ep.model}/infer`, { method: 'POST', headers: { authorization: `Bearer ${ep.key}` }, body: JSON.stringify({ inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['reset my password please'] }] }) });
     const body = (await res.json()) as { outputs: { name: string; data: string[] }[] };
     expect(body.outputs.find((o) => o.name === 'label')?.data).toEqual(['account']);
     expect((await garden('eval-endpoint', 'stop', ep.id)).stdout).toMatch(/stopped/);

@@ -44,7 +44,7 @@ describe('demo catalog', () => {
   it('the demo GGUF serves chat through an evaluation endpoint', async () => {
     const d = await services.deployments.create(SYS, { model: 'tiny-llama-demo@0.1.0', template: 'evaluation', team: 'platform-ml', useCase: 'evaluation', environment: 'evaluation', engine: 'local' }, { wait: true });
     expect(d.state).toBe('ready');
-    const res = await fetch(`${d.endpointUrl}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'tiny-llama-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 }) });
+    const res = await fetch(`${d.endpointUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${d.endpointKey}` }, body: JSON.stringify({ model: 'tiny-llama-demo', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8, temperature: 0 }) });
     const body = (await res.json()) as { choices: { message: { content: string } }[] };
     expect(body.choices[0]?.message.content.length).toBeGreaterThan(0);
     // The playground's streamed chat through the API: pieces as server-sent events, then the timings.

@@ -96,10 +96,17 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     const hours = (Date.parse(d.expiresAt) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(3.9);
     expect(hours).toBeLessThanOrEqual(4);
-    // The endpoint itself, as any OIP client would call it.
-    const meta = await json(await fetch(`${d.endpointUrl}/v2/models/router`));
+    // The endpoint itself, as any OIP client would call it: with its key, shown to its team only.
+    expect(d.endpointKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const withKey = { authorization: `Bearer ${d.endpointKey}` };
+    const refused = await fetch(`${d.endpointUrl}/v2/models/router/infer`, { method: 'POST', body: '{}' });
+    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([401, expect.stringMatching(/key/)]);
+    expect((await fetch(`${d.endpointUrl}/v2/models/router/ready`)).status).toBe(200); // probes need no key
+    const outsider = await call('out', 'GET', `/deployments/${d.id}`);
+    expect([outsider.status, outsider.body.endpointKey]).toEqual([200, null]);
+    const meta = await json(await fetch(`${d.endpointUrl}/v2/models/router`, { headers: withKey }));
     expect(meta.inputs[0]).toMatchObject({ name: 'text', datatype: 'BYTES' });
-    const infer = await fetch(`${d.endpointUrl}/v2/models/router/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['I was charged twice on my invoice', 'my parcel never arrived, where is the delivery'] }] }) });
+    const infer = await fetch(`${d.endpointUrl}/v2/models/router/infer`, { method: 'POST', headers: withKey, body: JSON.stringify({ inputs: [{ name: 'text', shape: [2], datatype: 'BYTES', data: ['I was charged twice on my invoice', 'my parcel never arrived, where is the delivery'] }] }) });
     const body = await json(infer);
     expect(body.outputs.find((o: { name: string }) => o.name === 'label').data).toEqual(['billing', 'shipping']);
     // The playground through the server: outputs with latency; a malformed OIP body gets the protocol's error.
@@ -166,7 +173,7 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     const second = await call('carl', 'POST', '/deployments', { ...spec, wait: true });
     expect([second.body.state, second.body.name]).toEqual(['ready', first.body.name]);
     expect((await call('carl', 'GET', `/deployments/${first.body.id}`)).body.state).toBe('stopped');
-    expect(alive(oldPid)).toBe(false);
+    await until('the replaced process to end', async () => (alive(oldPid) ? undefined : true), 15_000);
     const live = (await call('carl', 'GET', '/deployments?slug=router&live=true')).body;
     expect(live.map((d: { id: string }) => d.id)).toEqual([second.body.id]);
     await call('carl', 'POST', `/deployments/${second.body.id}/stop`);

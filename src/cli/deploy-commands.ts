@@ -121,8 +121,14 @@ export function registerDeployCommands(program: Command, h: CliHelpers): void {
       const started = await c.send<DeploymentViewT>('POST', `/api/v1/models/${encodeURIComponent(ref.slice(0, at))}/versions/${encodeURIComponent(ref.slice(at + 1))}/eval-endpoint`, { ...(o.team ? { team: o.team } : {}) });
       const d = await waitForDeployment(c, started.id);
       if (d.state !== 'ready') throw failure(d);
-      h.print({ id: d.id, name: d.name, url: d.endpointUrl, model: d.modelName, expiresAt: d.expiresAt }, o, () =>
-        [`${d.name} ready at ${d.endpointUrl}`, `expires ${when(d.expiresAt)} UTC · stop early: garden eval-endpoint stop ${d.id}`, `try: curl -s ${d.endpointUrl}/v2/models/${d.modelName}`].join('\n'),
+      const auth = d.endpointKey ? ` -H 'Authorization: Bearer ${d.endpointKey}'` : '';
+      h.print({ id: d.id, name: d.name, url: d.endpointUrl, model: d.modelName, key: d.endpointKey, expiresAt: d.expiresAt }, o, () =>
+        [
+          `${d.name} ready at ${d.endpointUrl}`,
+          `expires ${when(d.expiresAt)} UTC · stop early: garden eval-endpoint stop ${d.id}`,
+          ...(d.endpointKey ? [`key (send as Authorization: Bearer): ${d.endpointKey}`] : []),
+          `try: curl -s${auth} ${d.endpointUrl}/v2/models/${d.modelName}`,
+        ].join('\n'),
       );
     });
   h.withServerOptions(ep.command('list'))

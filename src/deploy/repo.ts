@@ -6,7 +6,7 @@ import { desc, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../core/db/index.js';
 import { deployments, modelVersions, models, teams, users } from '../core/db/schema.js';
 import { seesVersion } from '../catalog/index.js';
-import { hasTeamRole, isAdmin, type Actor } from '../identity/index.js';
+import { hasTeamRole, isAdmin, isReviewer, type Actor } from '../identity/index.js';
 import type { EngineName } from './ports/engine.js';
 import { TemplateSettings } from './template-schema.js';
 import { LIVE_STATES, type DeploymentViewT } from './views.js';
@@ -47,6 +47,7 @@ export function toView(actor: Actor, j: Joined): DeploymentViewT {
     state: r.state as DeploymentViewT['state'],
     endpointUrl: r.endpointUrl,
     modelName: j.slug,
+    endpointKey: mayUse(actor, r) ? ((r.handle as { apiKey?: string } | null)?.apiKey ?? null) : null,
     lastError: r.lastError,
     logTail: r.logTail,
     expiresAt: r.expiresAt?.toISOString() ?? null,
@@ -56,6 +57,11 @@ export function toView(actor: Actor, j: Joined): DeploymentViewT {
     stoppedAt: r.stoppedAt?.toISOString() ?? null,
     canStop: (LIVE_STATES as readonly string[]).includes(r.state) && r.state !== 'stopping' && mayStop(actor, r),
   };
+}
+
+/** Who may send it requests: admins, reviewers and its team (any member). */
+export function mayUse(actor: Actor, r: Row): boolean {
+  return isAdmin(actor) || isReviewer(actor) || hasTeamRole(actor, r.team, 'viewer');
 }
 
 /** Who may stop it: admins, its creator, and its team (contributors for production), with the deploy scope. */

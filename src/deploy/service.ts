@@ -11,7 +11,7 @@ import { deployments, modelVersions, models } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { resolveVersion, type CatalogService } from '../catalog/index.js';
-import { hasTeamRole, isAdmin, isReviewer, requireScope, forbid, type Actor } from '../identity/index.js';
+import { hasTeamRole, isAdmin, requireScope, forbid, type Actor } from '../identity/index.js';
 import type { UseCheck } from '../governance/use-check.js';
 import type { RegistryService } from '../registry/service.js';
 import type { DeploymentEngine, EngineDeployment, EngineName } from './ports/engine.js';
@@ -22,7 +22,7 @@ import { endpointName, serviceName, stableId } from './naming.js';
 import { requireLocalFormat, servedFile } from './model-files.js';
 import { splitModelRef, type DeploymentSpec } from './spec.js';
 import { LIVE_STATES, type DeploymentViewT, type DryRunViewT } from './views.js';
-import { loadJoined, mayStop, sees, toView, type Joined, type Row } from './repo.js';
+import { loadJoined, mayStop, mayUse, sees, toView, type Joined, type Row } from './repo.js';
 import { createDeploymentRuntime } from './runtime.js';
 
 export interface DeploymentDeps {
@@ -202,12 +202,11 @@ export function createDeploymentService(deps: DeploymentDeps) {
       const j = await loadView(actor, id);
       const r = j.d;
       const view = toView(actor, j);
-      if (!isAdmin(actor) && !isReviewer(actor) && !hasTeamRole(actor, r.team, 'viewer') && r.environment === 'evaluation') {
-        throw forbid(`evaluation endpoints of team ${r.team} are for its members`, { need: `member of ${r.team}` });
-      }
+      if (!mayUse(actor, r)) throw forbid(`endpoints of team ${r.team} are for its members`, { need: `member of ${r.team}` });
       if (r.state !== 'ready' || !r.endpointUrl) throw new AppError('CONFLICT', `deployment ${view.name ?? id} is ${r.state}, not ready`, { state: r.state });
-      // Seldon routes by a header on its shared mesh URL; the engine kept it in the handle.
-      const headers = ((r.handle as { headers?: Record<string, string> } | null)?.headers) ?? {};
+      // Seldon routes by a header on its shared mesh URL; local endpoints want their key. Both are in the handle.
+      const handle = r.handle as { headers?: Record<string, string>; apiKey?: string } | null;
+      const headers = { ...handle?.headers, ...(handle?.apiKey ? { authorization: `Bearer ${handle.apiKey}` } : {}) };
       return { url: r.endpointUrl, modelName: view.modelName, headers, view };
     },
   };

@@ -19,6 +19,8 @@ export const DeploymentView = z.object({
   gpus: z.number(),
   state: z.enum(DEPLOYMENT_STATES),
   endpointUrl: z.string().nullable(),
+  /** The endpoint's own key (local runner), for those who may use it: `Authorization: Bearer <key>`. */
+  endpointKey: z.string().nullable(),
   /** The model name to use in OIP paths and the OpenAI `model` field. */
   modelName: z.string(),
   lastError: z.string().nullable(),

@@ -90,8 +90,8 @@ export function createEvaluationService(deps: { db: Db; jobs: JobQueue; deployme
       const items = parseDataset((await deps.readBlob(suite.datasetDigest)).toString('utf8'));
       const d = await deps.deployments.create(RUNNER, { model: `${v.slug}@${v.version}`, template: 'evaluation', team: v.team, useCase: `suite run: ${suite.name}`, environment: 'evaluation', engine: 'local' }, { wait: true, skipPolicy: true });
       endpointId = d.id;
-      const { url, modelName } = await deps.deployments.endpointOf(RUNNER, d.id);
-      const client = createInferenceClient(url, { timeoutMs: 60_000 });
+      const { url, modelName, headers } = await deps.deployments.endpointOf(RUNNER, d.id);
+      const client = createInferenceClient(url, { timeoutMs: 60_000, headers });
       const meta = await client.metadata(modelName);
       const generative = suite.task === 'text-generation';
       const result = await runSuite({

@@ -24,6 +24,11 @@ export interface EndpointSpec {
    * instances, as Triton's instance groups); default 1. The memory limit covers them together.
    */
   workers?: number | undefined;
+  /**
+   * When set, every route but health and readiness needs `Authorization: Bearer <apiKey>`, so an
+   * endpoint on a shared host or network is only usable by those given the key.
+   */
+  apiKey?: string | undefined;
   /** How often the supervisor probes `/v2/health/ready` (default: the runner's, 2 s). */
   healthIntervalMs?: number | undefined;
   /** How long the probe may go unanswered before the endpoint counts as hung (default: the runner's, 10 s). */

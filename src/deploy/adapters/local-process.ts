@@ -3,6 +3,7 @@
  * the template's memory as its limit. After a restart, `status` re-adopts a process the earlier
  * server left running, so a deployment that still serves is not started twice.
  */
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AppError } from '../../core/errors.js';
 import type { LocalRunner } from '../../runner/types.js';
@@ -46,8 +47,10 @@ export function createLocalProcessEngine(deps: { runner: LocalRunner; host?: str
       return [{ kind: 'LocalEndpoint', name: d.name, model: `${d.model.slug}@${d.model.version}`, format: d.model.format, workers: workersOf(d), memoryMb: quantityToMb(d.settings.resources.memory), ...healthOf(d), timeoutSeconds: d.settings.timeoutSeconds, expiresAt: d.expiresAt?.toISOString() ?? null }];
     },
     async start(d) {
-      const h = await runner.start({ ...specOf(d), host: deps.host });
-      return { state: 'ready', endpointUrl: h.url, handle: { pid: h.pid, url: h.url } };
+      // Each endpoint has its own key: its port may be reachable by others on this host or network.
+      const apiKey = randomBytes(24).toString('base64url');
+      const h = await runner.start({ ...specOf(d), host: deps.host, apiKey });
+      return { state: 'ready', endpointUrl: h.url, handle: { pid: h.pid, url: h.url, apiKey } };
     },
     async stop(d, handle) {
       if (runner.list().some((h) => h.id === d.id)) return runner.stop(d.id);
@@ -65,10 +68,10 @@ export function createLocalProcessEngine(deps: { runner: LocalRunner; host?: str
     },
     async status(d, handle): Promise<EngineStatus> {
       const own = runner.list().find((h) => h.id === d.id);
-      if (own) return { state: 'ready', endpointUrl: own.url, handle: { pid: own.pid, url: own.url } };
+      if (own) return { state: 'ready', endpointUrl: own.url, handle: { ...handle, pid: own.pid, url: own.url } };
       const pid = typeof handle?.pid === 'number' ? handle.pid : null;
       const url = typeof handle?.url === 'string' ? handle.url : null;
-      if (pid && url && d.model.localPath && (await runner.adopt(specOf(d), { pid, url }).catch(() => false))) return { state: 'ready', endpointUrl: url, handle: { pid, url } };
+      if (pid && url && d.model.localPath && (await runner.adopt(specOf(d), { pid, url }).catch(() => false))) return { state: 'ready', endpointUrl: url, handle: { ...handle, pid, url } };
       return { state: 'gone', endpointUrl: null };
     },
   };

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const backend = await loadBackend(spec);
   log(`model loaded and warmed up in ${Date.now() - t0} ms (inputs: ${backend.inputs.map((i) => `${i.name}:${i.datatype}`).join(', ')})`);
   let ready = true;
-  const server = createOipServer({ modelName: spec.modelName, modelVersion: spec.modelVersion, backend, isReady: () => ready, log });
+  const server = createOipServer({ apiKey: spec.apiKey, modelName: spec.modelName, modelVersion: spec.modelVersion, backend, isReady: () => ready, log });
   // Longer than typical client keep-alive pools, so benchmark/proxy connections are reused.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

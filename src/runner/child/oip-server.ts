@@ -4,6 +4,7 @@
  * `{"error": "message"}` (OpenAI paths use their own shape), and a bad request never takes the
  * process down.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Backend } from './backend.js';
 import { HttpError, isHttpError } from './http-error.js';
@@ -12,6 +13,8 @@ import { handleOpenAi, sendOpenAiError } from './openai-routes.js';
 import { decodeInputs, requestedOutputs } from './tensors.js';
 
 export interface ServerOptions {
+  /** Required as `Authorization: Bearer …` on every route but health and readiness, when set. */
+  apiKey?: string | undefined;
   modelName: string;
   modelVersion: string;
   backend: Backend;
@@ -21,6 +24,14 @@ export interface ServerOptions {
 }
 
 const SERVER_VERSION = '0.1.0';
+/** Routes probes use; they say nothing about the model, so they need no key. */
+const OPEN = /^\/(?:v2\/health\/(?:live|ready)|v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/ready)?$/;
+
+/** Constant-time comparison of the presented bearer key with the endpoint's. */
+function keyMatches(header: string | undefined, key: Buffer): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  return given.length === key.length && timingSafeEqual(given, key);
+}
 // /v2/models/{name}[/versions/{v}][/ready|/infer]
 const MODEL_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
 
@@ -87,11 +98,17 @@ export function createOipServer(o: ServerOptions): Server {
     sendJson(res, 200, reply);
   }
 
+  const key = o.apiKey ? Buffer.from(o.apiKey) : null;
+  const authorized = (req: IncomingMessage, path: string) => !key || OPEN.test(path) || keyMatches(req.headers.authorization, key);
+
   return createServer((req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    route(req, res, path).catch((err: unknown) => {
+    const ok = authorized(req, path);
+    if (!ok) req.resume(); // drain the body so the connection stays usable
+    const handled = ok ? route(req, res, path) : Promise.reject(new HttpError(401, 'this endpoint needs its key: Authorization: Bearer <key> (shown to its team on the deployment)'));
+    handled.catch((err: unknown) => {
       const status = isHttpError(err) ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
       if (status >= 500) o.log(`error ${req.method} ${path}: ${message}`);

@@ -32,6 +32,8 @@ export interface Deployment {
   state: DeploymentState;
   endpointUrl: string | null;
   modelName: string;
+  /** The endpoint's own key (local runner), shown to those who may use it. */
+  endpointKey: string | null;
   lastError: string | null;
   logTail: string[];
   expiresAt: string | null;

@@ -1,6 +1,6 @@
 /** Small pieces every deployment view shares: the state badge, the live countdown and the copyable endpoint URL. */
 import { ActionIcon, Badge, Code, CopyButton, Group, Loader, Text, Tooltip, type BadgeProps } from '@mantine/core';
-import { IconCheck, IconCopy } from '@tabler/icons-react';
+import { IconCheck, IconCopy, IconEye, IconEyeOff } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import type { Deployment, DeploymentState } from '../api/deployments';
 import { formatDateTime, formatTimeLeft } from '../lib/format';
@@ -56,6 +56,32 @@ export function TimeLeft({ deployment }: { deployment: Pick<Deployment, 'expires
         {label}
       </Text>
     </Tooltip>
+  );
+}
+
+/** The endpoint's key, hidden until asked for; copying works either way. */
+export function EndpointKey({ value }: { value: string }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <Group gap={4} wrap="nowrap" style={{ minWidth: 0 }}>
+      <Code className="break-anywhere" data-testid="endpoint-key">
+        {shown ? value : '•'.repeat(16)}
+      </Code>
+      <Tooltip label={shown ? 'Hide key' : 'Show key'} withArrow>
+        <ActionIcon variant="subtle" size="sm" color="gray" onClick={() => setShown(!shown)} aria-label={shown ? 'Hide endpoint key' : 'Show endpoint key'}>
+          {shown ? <IconEyeOff size={14} /> : <IconEye size={14} />}
+        </ActionIcon>
+      </Tooltip>
+      <CopyButton value={value} timeout={1500}>
+        {({ copied, copy }) => (
+          <Tooltip label={copied ? 'Copied' : 'Copy endpoint key'} withArrow>
+            <ActionIcon variant="subtle" size="sm" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={copied ? 'Endpoint key copied' : 'Copy endpoint key'}>
+              {copied ? <IconCheck size={14} /> : <IconCopy size={14} />}
+            </ActionIcon>
+          </Tooltip>
+        )}
+      </CopyButton>
+    </Group>
   );
 }
 

@@ -5,7 +5,7 @@ import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { deploymentLabel, type Deployment } from '../api/deployments';
 import { formatDateTime } from '../lib/format';
-import { DeploymentStateBadge, EndpointUrl, TimeLeft } from './deployment-bits';
+import { DeploymentStateBadge, EndpointKey, EndpointUrl, TimeLeft } from './deployment-bits';
 import { StopButton } from './stop-button';
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -90,9 +90,16 @@ export function DeploymentCard({ deployment: d, showModel = false }: { deploymen
             </Text>
           </Fact>
         </SimpleGrid>
-        <Fact label="Endpoint URL">
-          <EndpointUrl url={d.endpointUrl} />
-        </Fact>
+        <Group gap="xl" align="flex-start" wrap="wrap">
+          <Fact label="Endpoint URL">
+            <EndpointUrl url={d.endpointUrl} />
+          </Fact>
+          {d.endpointKey && d.endpointUrl && (
+            <Fact label="Key (Authorization: Bearer)">
+              <EndpointKey value={d.endpointKey} />
+            </Fact>
+          )}
+        </Group>
         {d.state === 'starting' && (
           <Text size="sm" c="dimmed">
             Starting the endpoint: the model is being loaded. This page looks again every 2 seconds.
