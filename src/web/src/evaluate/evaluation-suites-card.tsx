@@ -48,7 +48,7 @@ export function EvaluationSuitesCard({ slug, version, tasks }: Props) {
                 value={suite}
                 onChange={setPicked}
                 allowDeselect={false}
-                w={340}
+                w={400}
                 comboboxProps={{ withinPortal: true }}
               />
               <Button leftSection={<IconPlayerPlay size={16} aria-hidden />} loading={run.isPending} disabled={!suite} onClick={() => suite && run.mutate(suite)}>
