@@ -154,6 +154,29 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation suites, str
     // A new conversation starts empty.
     await page.getByRole('button', { name: 'New conversation' }).click();
     expect(await page.getByTestId('conversation').count()).toBe(0);
+
+    // Stop mid-stream: a long answer (about 2 s at this model's pace) cut short keeps what arrived.
+    await page.getByRole('switch', { name: 'Stream' }).click({ force: true });
+    expect(await page.getByRole('switch', { name: 'Stream' }).isChecked()).toBe(true);
+    await page.getByRole('textbox', { name: 'Max tokens' }).fill('2048');
+    await page.getByRole('textbox', { name: 'User message' }).fill('Tell me a long story');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('answering…', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    const stopped = page.getByTestId('chat-timing');
+    await stopped.waitFor();
+    expect(await stopped.textContent()).toMatch(/^Stopped after [\d.,]+ (ms|s)$/);
+    expect(await page.getByTestId('chat-assistant').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Stop', exact: true }).count()).toBe(0);
+    await shot('chat-stopped');
+    // Send works again, and the endpoint answers the next message.
+    const send = page.getByRole('button', { name: 'Send' });
+    await page.getByRole('textbox', { name: 'Your next message' }).fill('Shorter, please');
+    await page.getByRole('textbox', { name: 'Max tokens' }).fill('8');
+    expect(await send.isEnabled()).toBe(true);
+    await send.click();
+    await expect.poll(() => page.getByTestId('chat-timing').count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.getByTestId('chat-timing').last().textContent()).toMatch(/^Total /);
     expect(e2e.pageErrors).toEqual([]);
   }, 120_000);
 });

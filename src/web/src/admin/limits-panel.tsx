@@ -1,10 +1,11 @@
-/** Evaluation limits: how long an evaluation endpoint lives and the default per-team quotas (admins change them). */
+/** Evaluation limits: how long an evaluation endpoint lives, the default per-team quotas and each team's own (admins change them). */
 import { Button, Card, Group, NumberInput, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { putEvalLimits, type EvalLimits } from '../api/deployments';
 import { ErrorAlert } from '../components/error-alert';
-import { useEvalLimits } from '../deploy/deployment-queries';
+import { TEAM_QUOTA_KEY, useEvalLimits } from '../deploy/deployment-queries';
+import { TeamQuotas } from './team-quotas';
 
 export function LimitsPanel({ canEdit }: { canEdit: boolean }) {
   const limits = useEvalLimits();
@@ -24,7 +25,10 @@ export function LimitsPanel({ canEdit }: { canEdit: boolean }) {
         ) : limits.isPending ? (
           <Text size="sm" c="dimmed">Loading…</Text>
         ) : (
-          <LimitsForm key={JSON.stringify(limits.data)} current={limits.data} canEdit={canEdit} />
+          <>
+            <LimitsForm key={JSON.stringify(limits.data)} current={limits.data} canEdit={canEdit} />
+            <TeamQuotas defaults={limits.data} canEdit={canEdit} />
+          </>
         )}
       </Stack>
     </Card>
@@ -38,7 +42,11 @@ function LimitsForm({ current, canEdit }: { current: EvalLimits; canEdit: boolea
   const [gpus, setGpus] = useState<number | string>(current.maxGpusPerTeam);
   const save = useMutation({
     mutationFn: putEvalLimits,
-    onSuccess: (saved) => client.setQueryData(['eval-limits'], saved),
+    onSuccess: (saved) => {
+      client.setQueryData(['eval-limits'], saved);
+      // Teams without their own quota now get the new defaults.
+      void client.invalidateQueries({ queryKey: [TEAM_QUOTA_KEY] });
+    },
   });
   const valid = typeof hours === 'number' && typeof endpoints === 'number' && typeof gpus === 'number';
   const changed = hours !== current.lifetimeHours || endpoints !== current.maxEndpointsPerTeam || gpus !== current.maxGpusPerTeam;

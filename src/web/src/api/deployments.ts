@@ -1,5 +1,5 @@
 /** Deployments and evaluation endpoints, the playground, side-by-side comparison, templates and limits. */
-import { requestJson } from './client';
+import { requestEmpty, requestJson } from './client';
 
 export const DEPLOYMENT_STATES = ['running', 'pending', 'starting', 'ready', 'failed', 'stopping', 'stopped', 'expired'] as const;
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
@@ -149,4 +149,35 @@ export function getEvalLimits(signal?: AbortSignal): Promise<EvalLimits> {
 
 export function putEvalLimits(limits: EvalLimits): Promise<EvalLimits> {
   return requestJson('/eval-limits', { method: 'PUT', body: limits });
+}
+
+/** A team as GET /teams lists it. */
+export interface Team {
+  slug: string;
+  name: string;
+  models: number;
+}
+
+/** The evaluation quota that applies to a team: its own where an admin set one, else the defaults. */
+export interface TeamQuota {
+  maxEndpoints: number;
+  maxGpus: number;
+}
+
+/** A team's own quota; null takes the installation default. */
+export interface TeamQuotaInput {
+  maxEvalEndpoints: number | null;
+  maxGpus: number | null;
+}
+
+export async function listTeams(signal?: AbortSignal): Promise<Team[]> {
+  return (await requestJson<{ items: Team[] }>('/teams', { signal })).items;
+}
+
+export function getTeamQuota(team: string, signal?: AbortSignal): Promise<TeamQuota> {
+  return requestJson(`/teams/${encodeURIComponent(team)}/quota`, { signal });
+}
+
+export function putTeamQuota(team: string, quota: TeamQuotaInput): Promise<void> {
+  return requestEmpty(`/teams/${encodeURIComponent(team)}/quota`, { method: 'PUT', body: quota });
 }

@@ -1,10 +1,12 @@
 /** React Query hooks for deployments: lists and one deployment (polled while they move), start and stop. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   DEPLOYMENTS_KEY,
   getDeployment,
   getEvalLimits,
+  getTeamQuota,
   listDeployments,
+  listTeams,
   listTemplates,
   MOVING_STATES,
   startEvalEndpoint,
@@ -13,6 +15,9 @@ import {
   type DeploymentFilter,
 } from '../api/deployments';
 import { retryTransient } from '../api/queries';
+
+/** The per-team quota queries; changing the defaults changes what they answer. */
+export const TEAM_QUOTA_KEY = 'team-quota';
 
 /** How often a starting or stopping endpoint is looked at again. */
 const POLL_MS = 2000;
@@ -68,4 +73,15 @@ export function useTemplates() {
 
 export function useEvalLimits() {
   return useQuery({ queryKey: ['eval-limits'], queryFn: ({ signal }) => getEvalLimits(signal), retry: retryTransient, staleTime: 30_000 });
+}
+
+export function useTeams() {
+  return useQuery({ queryKey: ['teams'], queryFn: ({ signal }) => listTeams(signal), retry: retryTransient, staleTime: 30_000 });
+}
+
+/** The quota that applies to each team (its own or the defaults), in the order given. */
+export function useTeamQuotas(teams: string[]) {
+  return useQueries({
+    queries: teams.map((team) => ({ queryKey: [TEAM_QUOTA_KEY, team], queryFn: ({ signal }: { signal: AbortSignal }) => getTeamQuota(team, signal), retry: retryTransient, staleTime: 30_000 })),
+  });
 }
