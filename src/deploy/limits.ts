@@ -67,13 +67,14 @@ export function createLimitService(deps: { db: Db }) {
       });
       return next;
     },
-    async teamQuotas(actor: Actor, teams: string[]): Promise<Record<string, { maxEndpoints: number; maxGpus: number }>> {
+    /** The quota that applies to each team, and the team's own settings (null: the default applies). */
+    async teamQuotas(actor: Actor, teams: string[]): Promise<Record<string, { maxEndpoints: number; maxGpus: number; own: TeamQuota }>> {
       requireScope(actor, 'read');
       const limits = await readLimits(db);
       const rows = teams.length ? await db.select().from(teamQuotas).where(inArray(teamQuotas.team, teams)) : [];
       return Object.fromEntries(teams.map((t) => {
         const q = rows.find((r) => r.team === t);
-        return [t, { maxEndpoints: q?.maxEvalEndpoints ?? limits.maxEndpointsPerTeam, maxGpus: q?.maxGpus ?? limits.maxGpusPerTeam }];
+        return [t, { maxEndpoints: q?.maxEvalEndpoints ?? limits.maxEndpointsPerTeam, maxGpus: q?.maxGpus ?? limits.maxGpusPerTeam, own: { maxEvalEndpoints: q?.maxEvalEndpoints ?? null, maxGpus: q?.maxGpus ?? null } }];
       }));
     },
     async setTeamQuota(actor: Actor, team: string, q: TeamQuota): Promise<void> {

@@ -162,16 +162,16 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
       // A team's own evaluation quota, set and then cleared (empty = the default) through the table.
       const quotas = admin.getByRole('table', { name: 'Team quotas' });
       const support = quotas.locator('tr[data-team="support"]');
-      await expect.poll(() => support.getByTestId('quota-endpoints').textContent()).toBe('3');
+      await expect.poll(() => support.getByTestId('quota-endpoints').textContent()).toBe('3 (default)');
       await support.getByRole('button', { name: 'Edit quota of support' }).click();
       const edit = admin.getByRole('dialog', { name: /^Quota of team/ });
       const endpoints = edit.getByRole('textbox', { name: 'Max evaluation endpoints' });
-      expect(await endpoints.inputValue()).toBe(''); // the default's number: shown empty
+      expect(await endpoints.inputValue()).toBe(''); // no quota of its own: empty means the default
       await endpoints.fill('1');
       await edit.getByRole('button', { name: 'Save quota' }).click();
       await edit.waitFor({ state: 'detached' });
       await expect.poll(() => support.getByTestId('quota-endpoints').textContent()).toBe('1');
-      expect(await support.getByTestId('quota-gpus').textContent()).toBe('4');
+      expect(await support.getByTestId('quota-gpus').textContent()).toBe('4 (default)');
       await quotas.scrollIntoViewIfNeeded();
       await admin.screenshot({ path: path.join(RESULTS_DIR, 'admin-quotas.png'), animations: 'disabled' });
       await support.getByRole('button', { name: 'Edit quota of support' }).click();
@@ -180,7 +180,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
       await endpoints.fill('');
       await edit.getByRole('button', { name: 'Save quota' }).click();
       await edit.waitFor({ state: 'detached' });
-      await expect.poll(() => support.getByTestId('quota-endpoints').textContent()).toBe('3');
+      await expect.poll(() => support.getByTestId('quota-endpoints').textContent()).toBe('3 (default)');
     } finally {
       await admin.close();
     }

@@ -162,12 +162,12 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation suites, str
     await page.getByRole('textbox', { name: 'User message' }).fill('Tell me a long story');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText('answering…', { exact: true }).waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.getByRole('button', { name: 'Stop answer', exact: true }).click();
     const stopped = page.getByTestId('chat-timing');
     await stopped.waitFor();
     expect(await stopped.textContent()).toMatch(/^Stopped after [\d.,]+ (ms|s)$/);
     expect(await page.getByTestId('chat-assistant').count()).toBe(1);
-    expect(await page.getByRole('button', { name: 'Stop', exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Stop answer', exact: true }).count()).toBe(0);
     await shot('chat-stopped');
     // Send works again, and the endpoint answers the next message.
     const send = page.getByRole('button', { name: 'Send' });

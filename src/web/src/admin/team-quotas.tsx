@@ -67,10 +67,10 @@ function QuotaTable({ teams, defaults, canEdit }: { teams: Team[]; defaults: Eva
                     )}
                   </Table.Td>
                   <Table.Td ta="right" data-testid="quota-endpoints">
-                    <Limit value={q?.maxEndpoints} fallback={defaults.maxEndpointsPerTeam} />
+                    <Limit value={q?.maxEndpoints} own={q?.own.maxEvalEndpoints} />
                   </Table.Td>
                   <Table.Td ta="right" data-testid="quota-gpus">
-                    <Limit value={q?.maxGpus} fallback={defaults.maxGpusPerTeam} />
+                    <Limit value={q?.maxGpus} own={q?.own.maxGpus} />
                   </Table.Td>
                   <Table.Td ta="right">
                     {canEdit && (
@@ -90,25 +90,27 @@ function QuotaTable({ teams, defaults, canEdit }: { teams: Team[]; defaults: Eva
   );
 }
 
-/** The number that applies ("…" while loading). Whether it is the team's own cannot be told when it equals the default. */
-function Limit({ value, fallback }: { value: number | undefined; fallback: number }) {
+/** The number that applies ("…" while loading), marked when it is the installation default. */
+function Limit({ value, own }: { value: number | undefined; own: number | null | undefined }) {
   if (value === undefined) return <Text size="sm" c="dimmed" span>…</Text>;
   return (
-    <Text size="sm" span title={value === fallback ? 'The default’s number' : 'The team’s own quota'}>
+    <Text size="sm" span title={own === null ? 'The installation default' : 'The team’s own quota'}>
       {value}
+      {own === null && (
+        <Text size="xs" c="dimmed" span>
+          {' '}
+          (default)
+        </Text>
+      )}
     </Text>
   );
 }
 
-/**
- * The fields start from the team's numbers, empty where they equal the default: the server does
- * not say whether a team's own quota repeats the default, and empty ("use the default") then
- * answers the same today and follows the default when it changes.
- */
+/** The fields start from the team's own settings: empty means "use the default" (and follow it when it changes). */
 function EditQuotaModal({ team, quota, defaults, onClose }: { team: Team; quota: TeamQuota; defaults: EvalLimits; onClose: () => void }) {
   const client = useQueryClient();
-  const [endpoints, setEndpoints] = useState<number | string>(quota.maxEndpoints === defaults.maxEndpointsPerTeam ? '' : quota.maxEndpoints);
-  const [gpus, setGpus] = useState<number | string>(quota.maxGpus === defaults.maxGpusPerTeam ? '' : quota.maxGpus);
+  const [endpoints, setEndpoints] = useState<number | string>(quota.own.maxEvalEndpoints ?? '');
+  const [gpus, setGpus] = useState<number | string>(quota.own.maxGpus ?? '');
   const asLimit = (v: number | string) => (typeof v === 'number' ? v : null);
   const save = useMutation({
     mutationFn: () => putTeamQuota(team.slug, { maxEvalEndpoints: asLimit(endpoints), maxGpus: asLimit(gpus) }),

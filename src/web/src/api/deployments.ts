@@ -162,6 +162,8 @@ export interface Team {
 export interface TeamQuota {
   maxEndpoints: number;
   maxGpus: number;
+  /** The team's own settings; null where the default applies. */
+  own: TeamQuotaInput;
 }
 
 /** A team's own quota; null takes the installation default. */

@@ -137,7 +137,7 @@ export function ChatMode({ id, disabled }: { id: string; disabled: boolean }) {
           </Button>
           {chat.busy && stream ? (
             <Button color="red" variant="light" leftSection={<IconPlayerStop size={16} aria-hidden />} onClick={chat.stop}>
-              Stop
+              Stop answer
             </Button>
           ) : (
             <Button leftSection={<IconSend size={16} aria-hidden />} onClick={onSend} loading={chat.busy} disabled={disabled || user.trim() === ''}>
