@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { parseDeploymentSpec, type DeploymentSpec, type DeploymentViewT, type DryRunViewT } from '../deploy/index.js';
 import type { TryViewT } from '../deploy/playground.js';
+import { normaliseLabel, percentile } from '../eval/index.js';
 import type { CliHelpers } from './admin-commands.js';
 import { ApiError, type Client } from './client.js';
 import { table } from './format.js';
@@ -90,11 +91,10 @@ export function registerDeployCommands(program: Command, h: CliHelpers): void {
         const checks = spec.smoke.inputs.map((input, i) => {
           const expected = spec.smoke?.expect?.[i];
           const out = r.outputs[i] ?? null;
-          const ok = r.errors[i] === null && (expected === undefined || (out ?? '').trim().toLowerCase() === expected.trim().toLowerCase());
+          const ok = r.errors[i] === null && (expected === undefined || normaliseLabel(out ?? '') === normaliseLabel(expected));
           return { input, output: out, error: r.errors[i] ?? null, expected: expected ?? null, latencyMs: r.latencies[i] ?? 0, ok };
         });
-        const sorted = [...r.latencies].sort((a, b) => a - b);
-        const p95 = sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
+        const p95 = percentile(r.latencies, 95);
         const passed = checks.every((x) => x.ok) && p95 <= latencyTarget;
         const result = { passed, deployment: d.name, p95Ms: p95, latencyTargetMs: latencyTarget, checks };
         h.print(result, o, () =>

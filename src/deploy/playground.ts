@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AppError } from '../core/errors.js';
 import { requireScope, type Actor } from '../identity/index.js';
+import { percentile } from '../eval/index.js';
 import { createInferenceClient, textInfer, type InferRequest } from '../runner/client.js';
 import type { DeploymentService } from './service.js';
 
@@ -58,13 +59,6 @@ const Column = z.object({
 });
 export const CompareView = z.object({ inputs: z.array(z.string()), columns: z.array(Column) });
 export type CompareViewT = z.infer<typeof CompareView>;
-
-/** Nearest-rank percentile of `xs` (ms), null for none. */
-export function percentile(xs: number[], p: number): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -153,8 +147,8 @@ export function createPlayground(deps: { deployments: DeploymentService }) {
           outputs: r.outputs,
           errors: r.errors,
           latencies: r.latencies,
-          p50: percentile(ok, 50),
-          p95: percentile(ok, 95),
+          p50: ok.length ? percentile(ok, 50) : null,
+          p95: ok.length ? percentile(ok, 95) : null,
           errorCount: r.errors.filter((e) => e !== null).length,
         });
       }

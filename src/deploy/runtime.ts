@@ -19,8 +19,15 @@ import { BUILT_IN_TEMPLATES, TemplateSettings } from './template-schema.js';
 import { endpointName } from './naming.js';
 import { requireLocalFormat, servedFile, stageLocalFile } from './model-files.js';
 import type { Row } from './repo.js';
+import { STOPPABLE_STATES } from './views.js';
 
 const SYSTEM = systemActor('deployments');
+
+const NOT_CONFIGURED: Record<EngineName, string> = {
+  kserve: 'the KServe engine is not configured on this server (set GARDEN_KUBE_NAMESPACE and a kubeconfig)',
+  seldon: 'the Seldon Core v2 engine is not configured on this server (set GARDEN_SELDON_NAMESPACE, GARDEN_SELDON_INFERENCE_URL and a kubeconfig)',
+  local: 'the local runner is not available',
+};
 
 export interface RuntimeDeps {
   db: Db;
@@ -38,14 +45,10 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
 
   function engineOf(name: EngineName): DeploymentEngine {
     const e = deps.engines[name];
-    const how: Record<EngineName, string> = {
-      kserve: 'the KServe engine is not configured on this server (set GARDEN_KUBE_NAMESPACE and a kubeconfig)',
-      seldon: 'the Seldon Core v2 engine is not configured on this server (set GARDEN_SELDON_NAMESPACE, GARDEN_SELDON_INFERENCE_URL and a kubeconfig)',
-      local: 'the local runner is not available',
-    };
-    if (!e) throw new AppError('ADAPTER_UNAVAILABLE', how[name], { engine: name });
+    if (!e) throw new AppError('ADAPTER_UNAVAILABLE', NOT_CONFIGURED[name], { engine: name });
     return e;
   }
+
   async function engineDeploymentOf(r: Row): Promise<EngineDeployment> {
     const [v] = await db.select({ slug: models.slug, version: modelVersions.version }).from(modelVersions).innerJoin(models, eq(models.id, modelVersions.modelId)).where(eq(modelVersions.id, r.versionId));
     const file = await servedFile(db, r.versionId);
@@ -62,6 +65,7 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
       expiresAt: r.expiresAt,
     };
   }
+
   /** Moves a row from one of `from` to `to` with its audit event; false when it was not in `from`. */
   async function transition(actor: Actor, id: string, from: readonly string[], to: string, set: Partial<Row>, details: Record<string, unknown> = {}): Promise<boolean> {
     return db.transaction(async (tx) => {
@@ -99,9 +103,8 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
    * in place, so only the record changes; the local runner stops the old process.
    */
   async function supersede(r: Row, engine: DeploymentEngine): Promise<void> {
-    const old = await db.select().from(deployments).where(and(eq(deployments.name, r.name ?? ''), inArray(deployments.state, ['ready', 'starting', 'failed']), sql`${deployments.id} <> ${r.id}`));
+    const old = await db.select().from(deployments).where(and(eq(deployments.name, r.name ?? ''), inArray(deployments.state, ['ready', 'starting']), sql`${deployments.id} <> ${r.id}`));
     for (const o of old) {
-      if (o.state === 'failed') continue;
       if (!(await transition(SYSTEM, o.id, ['ready', 'starting'], 'stopping', {}, { reason: 'superseded', supersededBy: r.id }))) continue;
       // The same cluster object was updated in place; anything else (a process, another engine's object) goes.
       const inPlace = o.engine === engine.name && engine.name !== 'local';
@@ -114,8 +117,9 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
   async function cleanup(id: string): Promise<void> {
     await rm(path.join(deps.endpointsDir, id), { recursive: true, force: true }).catch(() => undefined);
   }
+
   async function stopRow(actor: Actor, r: Row, to: 'stopped' | 'expired'): Promise<void> {
-    const ok = await transition(actor, r.id, ['pending', 'starting', 'ready', 'running'], 'stopping', {}, { reason: to === 'expired' ? 'lifetime ended' : 'stopped' });
+    const ok = await transition(actor, r.id, STOPPABLE_STATES, 'stopping', {}, { reason: to === 'expired' ? 'lifetime ended' : 'stopped' });
     if (!ok) return;
     await launches.get(r.id)?.catch(() => undefined);
     try {
@@ -127,6 +131,7 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
     await transition(actor, r.id, ['stopping'], to, { stoppedAt: now(), stoppedBy: actor.kind === 'user' ? actor.id : null });
     await cleanup(r.id);
   }
+
   /** Starts a recorded row in the background (tracked, so a stop or shutdown can wait for it). */
   function start(r: Row, d: EngineDeployment, engine: DeploymentEngine): Promise<void> {
     const p = launch(r, d, engine).finally(() => launches.delete(r.id));

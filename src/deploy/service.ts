@@ -21,7 +21,7 @@ import { checkQuota, readLimits } from './limits.js';
 import { endpointName, serviceName, stableId } from './naming.js';
 import { requireLocalFormat, servedFile } from './model-files.js';
 import { splitModelRef, type DeploymentSpec } from './spec.js';
-import { LIVE_STATES, type DeploymentViewT, type DryRunViewT } from './views.js';
+import { LIVE_STATES, STOPPABLE_STATES, type DeploymentViewT, type DryRunViewT } from './views.js';
 import { loadJoined, mayStop, mayUse, sees, toView, type Joined, type Row } from './repo.js';
 import { createDeploymentRuntime } from './runtime.js';
 
@@ -58,7 +58,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
   }
 
   /** Resolves a spec into what the engine needs, checking policy (audited) on the way. */
-  async function resolve(actor: Actor, spec: DeploymentSpec, id: string, skipPolicy = false) {
+  async function resolve(actor: Actor, spec: DeploymentSpec, id: string, platformRun = false) {
     const { slug, version } = splitModelRef(spec.model);
     const view = await deps.catalog.getVersion(actor, slug, version);
     const row = await resolveVersion(db, slug, version);
@@ -67,7 +67,6 @@ export function createDeploymentService(deps: DeploymentDeps) {
     // The use policy governs using published versions. Evaluating a version before it is
     // published is not such a use: the platform's own suite runs do it, and so may the owner team
     // (a draft or a submission it wants to measure before asking for review).
-    const platformRun = skipPolicy && actor.kind === 'system';
     const ownUnpublished = (row.lifecycle === 'draft' || row.lifecycle === 'submitted') && (isAdmin(actor) || hasTeamRole(actor, row.ownerTeam, 'viewer'));
     const decision =
       spec.environment === 'evaluation' && (platformRun || ownUnpublished)
@@ -121,11 +120,13 @@ export function createDeploymentService(deps: DeploymentDeps) {
 
   async function create(actor: Actor, spec: DeploymentSpec, opts: { wait?: boolean; skipPolicy?: boolean } = {}): Promise<DeploymentViewT> {
     const id = crypto.randomUUID();
-    const { d, versionId, engine } = await resolve(actor, spec, id, opts.skipPolicy);
+    // The platform's own suite runs: no use policy (they measure unpublished versions) and no quota.
+    const platformRun = opts.skipPolicy === true && actor.kind === 'system';
+    const { d, versionId, engine } = await resolve(actor, spec, id, platformRun);
     await engine.render(d); // validates (MANIFEST_INVALID) before anything is recorded
     const row = await db.transaction(async (tx) => {
-      // Platform suite runs (automatic benchmarks on submission) are short and must not fail because a team's quota is full.
-      if (spec.environment === 'evaluation' && !(opts.skipPolicy && actor.kind === 'system')) await checkQuota(tx, spec.team, d.settings.resources.gpus);
+      // Suite runs (automatic benchmarks on submission) are short and must not fail because a team's quota is full.
+      if (spec.environment === 'evaluation' && !platformRun) await checkQuota(tx, spec.team, d.settings.resources.gpus);
       const [inserted] = await tx
         .insert(deployments)
         .values({
@@ -153,6 +154,14 @@ export function createDeploymentService(deps: DeploymentDeps) {
     return get(actor, id);
   }
 
+  async function defaultTeam(actor: Actor, slug: string, version: string): Promise<string> {
+    const teams = actor.kind === 'user' ? [...actor.teams.keys()] : [];
+    const owner = (await resolveVersion(db, slug, version))?.ownerTeam;
+    if (owner && (teams.includes(owner) || isAdmin(actor))) return owner;
+    if (teams.length === 1) return teams[0]!;
+    throw new AppError('INVALID_INPUT', teams.length ? `name the team the endpoint counts against: one of ${teams.join(', ')}` : 'name the team the endpoint counts against', { errors: [{ path: 'team', message: 'required' }], teams });
+  }
+
   async function get(actor: Actor, id: string): Promise<DeploymentViewT> {
     return toView(actor, await loadView(actor, id));
   }
@@ -175,6 +184,14 @@ export function createDeploymentService(deps: DeploymentDeps) {
       };
     },
     create,
+    /**
+     * A temporary endpoint on the evaluation template. It counts against the team named, else the
+     * model's owner team when the caller belongs to it (or is an admin), else the caller's only team.
+     */
+    async startEvaluationEndpoint(actor: Actor, slug: string, version: string, opts: { team?: string | undefined; wait?: boolean } = {}): Promise<DeploymentViewT> {
+      const spec = { model: `${slug}@${version}`, template: 'evaluation', team: opts.team ?? (await defaultTeam(actor, slug, version)), useCase: 'evaluation', environment: 'evaluation' as const, engine: 'local' as const };
+      return create(actor, spec, { wait: opts.wait ?? false });
+    },
     get,
     async list(actor: Actor, f: { slug?: string | undefined; version?: string | undefined; team?: string | undefined; live?: boolean | undefined; environment?: 'evaluation' | 'production' | undefined } = {}): Promise<DeploymentViewT[]> {
       requireScope(actor, 'read');
@@ -193,7 +210,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
     async stop(actor: Actor, id: string): Promise<DeploymentViewT> {
       const r = await load(actor, id);
       if (!mayStop(actor, r)) throw forbid(`only members of team ${r.team} (or an admin) can stop this deployment`, { need: `member of ${r.team}` });
-      if (!(['pending', 'starting', 'ready', 'running'] as string[]).includes(r.state)) throw new AppError('CONFLICT', `deployment ${id} is already ${r.state}`, { state: r.state });
+      if (!(STOPPABLE_STATES as readonly string[]).includes(r.state)) throw new AppError('CONFLICT', `deployment ${id} is already ${r.state}`, { state: r.state });
       await runtime.stop(actor, r, 'stopped');
       return get(actor, id);
     },

@@ -5,6 +5,8 @@ import { TemplateSettings } from './template-schema.js';
 export const DEPLOYMENT_STATES = ['running', 'pending', 'starting', 'ready', 'failed', 'stopping', 'stopped', 'expired'] as const;
 /** States in which a deployment holds (or is about to hold) resources. */
 export const LIVE_STATES = ['pending', 'starting', 'ready', 'stopping'] as const;
+/** States a stop applies to (`running`: production deployments recorded before engines existed). */
+export const STOPPABLE_STATES = ['pending', 'starting', 'ready', 'running'] as const;
 
 export const DeploymentView = z.object({
   id: z.string(),

@@ -24,3 +24,4 @@ export {
   type SuiteRunResult,
   type SuiteSample,
 } from './run-suite.js';
+export { automaticSuitesFor } from './automatic.js';

@@ -5,9 +5,9 @@
  * suites; run by the `run-suite` job, which owns the endpoint and always stops it.
  */
 import os from 'node:os';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { queryRows, type Db, type Tx } from '../core/db/index.js';
+import type { Db, Tx } from '../core/db/index.js';
 import { benchmarkResults, evaluationRuns, evaluationSuites, modelVersions, models, teams } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
@@ -15,8 +15,8 @@ import { refreshModel, resolveVersion, seesVersion } from '../catalog/index.js';
 import { requireScope, requireTeamRole, systemActor, type Actor } from '../identity/index.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { DeploymentService } from '../deploy/service.js';
-import { LOCAL_FORMATS, servedFile } from '../deploy/model-files.js';
 import { createInferenceClient, textInfer } from '../runner/client.js';
+import { automaticSuitesFor } from './automatic.js';
 import { parseDataset } from './dataset.js';
 import { isTask, validateSuiteMetrics } from './metrics.js';
 import { runSuite } from './run-suite.js';
@@ -156,10 +156,7 @@ export function createEvaluationService(deps: { db: Db; jobs: JobQueue; deployme
     },
     /** On submission: a run of every automatic suite for the model's task, when the version has a file the local runner serves. */
     async queueAutomatic(tx: Tx, actor: Actor, versionId: number): Promise<number> {
-      const file = await servedFile(tx, versionId);
-      if (!file || !LOCAL_FORMATS.has(file.format)) return 0;
-      const suites = await queryRows<{ name: string }>(tx, sql`SELECT s.name FROM evaluation_suites s JOIN model_versions v ON v.id = ${versionId} JOIN models m ON m.id = v.model_id WHERE s.automatic AND s.dataset_digest IS NOT NULL AND s.task = ANY(m.tasks) ORDER BY s.name`);
-      const names = suites.map((r) => r.name);
+      const names = await automaticSuitesFor(tx, versionId);
       for (const n of names) await enqueue(tx, actor, versionId, n);
       return names.length;
     },

@@ -15,6 +15,7 @@ import { appendAudit } from '../audit/index.js';
 import { hasTeamRole, isReviewer, requireReviewer, requireTeamRole, requireUser, seesUnpublished, type Actor } from '../identity/index.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { refreshModel, seesVersion } from '../catalog/index.js';
+import { automaticSuitesFor } from '../eval/index.js';
 
 export const SCAN_QUEUE = 'scan-version';
 
@@ -94,13 +95,7 @@ export function createWorkflowService(deps: WorkflowDeps) {
       sql`SELECT count(*)::int AS n FROM ${benchmarkResults} b JOIN ${evaluationSuites} s ON s.name = b.suite WHERE b.version_id = ${versionId}`,
     );
     // A suite the platform runs by itself on submission counts too (its results arrive with the run).
-    const [auto] = await queryRows<{ n: number }>(
-      tx,
-      sql`SELECT count(*)::int AS n FROM ${evaluationSuites} s JOIN model_versions v ON v.id = ${versionId} JOIN models m ON m.id = v.model_id
-           WHERE s.automatic AND s.dataset_digest IS NOT NULL AND s.task = ANY(m.tasks)
-             AND EXISTS (SELECT 1 FROM ${versionFiles} f WHERE f.version_id = ${versionId} AND f.format IN ('onnx','gguf'))`,
-    );
-    if (!bench?.n && !auto?.n) out.push('a benchmark result on a registered evaluation suite');
+    if (!bench?.n && !(await automaticSuitesFor(tx, versionId)).length) out.push('a benchmark result on a registered evaluation suite');
     return out;
   }
 

@@ -1,27 +1,13 @@
 /** Deployments, evaluation endpoints, templates, limits, the playground and side-by-side comparison. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { resolveVersion, SemVer, Slug } from '../../catalog/index.js';
-import { AppError } from '../../core/errors.js';
+import { SemVer, Slug } from '../../catalog/index.js';
 import { DeploymentSpec, DeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
 import { ChatStreamRequest, CompareRequest, CompareView, TryRequest, TryView } from '../../deploy/playground.js';
-import { isAdmin, type Actor } from '../../identity/index.js';
 
 const Id = z.object({ id: z.string().uuid() }).strict();
 const TemplateViewSchema = DeploymentTemplate.extend({ builtIn: z.boolean(), updatedAt: z.string() });
 const CreateBody = DeploymentSpec.extend({ wait: z.boolean().optional() });
-
-/**
- * The team an evaluation endpoint counts against: the one named; else the model's owner team when
- * the caller belongs to it (or is an admin); else the caller's only team.
- */
-function teamOf(actor: Actor, named: string | undefined, ownerTeam: string | undefined): string {
-  if (named) return named;
-  const teams = actor.kind === 'user' ? [...actor.teams.keys()] : [];
-  if (ownerTeam && (teams.includes(ownerTeam) || isAdmin(actor))) return ownerTeam;
-  if (teams.length === 1) return teams[0]!;
-  throw new AppError('INVALID_INPUT', teams.length ? `name the team the endpoint counts against: one of ${teams.join(', ')}` : 'name the team the endpoint counts against', { errors: [{ path: 'team', message: 'required' }], teams });
-}
 
 export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { deployments, templates, limits, playground } = app.services;
@@ -77,9 +63,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const owner = (await resolveVersion(app.services.database.db, req.params.slug, req.params.version))?.ownerTeam;
-      const spec = { model: `${req.params.slug}@${req.params.version}`, template: 'evaluation', team: teamOf(req.actor, req.body.team, owner), useCase: 'evaluation', environment: 'evaluation' as const, engine: 'local' as const };
-      const d = await deployments.create(req.actor, spec, { wait: req.body.wait ?? false });
+      const d = await deployments.startEvaluationEndpoint(req.actor, req.params.slug, req.params.version, { team: req.body.team, wait: req.body.wait ?? false });
       return reply.code(d.state === 'starting' ? 202 : 201).send(d);
     },
   );
