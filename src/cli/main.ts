@@ -302,6 +302,10 @@ export async function main(argv = process.argv): Promise<void> {
     } else if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = 78;
+    } else if (isFileSystemError(err)) {
+      // A path the user typed (scan, push, inspect…) that cannot be read: say so, no stack trace.
+      process.stderr.write(`error: cannot read ${err.path}: ${FS_REASONS[err.code] ?? err.code}\n`);
+      process.exitCode = 1;
     } else {
       throw err;
     }
