@@ -292,6 +292,19 @@ function renderModel(m: ModelDetailT): string {
   return out.join('\n');
 }
 
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a folder',
+  ELOOP: 'too many symbolic links',
+};
+
+function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path: string; code: string } {
+  const e = err as NodeJS.ErrnoException | null;
+  return !!e && typeof e.path === 'string' && typeof e.code === 'string' && e.code in FS_REASONS;
+}
+
 export async function main(argv = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
