@@ -75,6 +75,15 @@ describe('file paths', () => {
     }
   });
 
+  it('refuses a file whose path is also a folder of another file', () => {
+    try {
+      validateFilePaths(['config', 'Config/x.json', 'model.bin']);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', details: { problems: [{ path: 'config', reason: 'FILE_AND_FOLDER' }] } });
+    }
+  });
+
   it('joins a stored path under a folder only when it stays inside and is not refused', () => {
     expect(joinInside('/scratch/x', 'onnx/model.onnx')).toBe(path.resolve('/scratch/x/onnx/model.onnx'));
     expect(() => joinInside('/scratch/x', '../y')).toThrow(/refusing to write/);

@@ -15,6 +15,7 @@ export type PathProblem =
   | 'CONTROL_CHARACTER'
   | 'TOO_LONG'
   | 'DUPLICATE'
+  | 'FILE_AND_FOLDER'
   | 'VCS_METADATA'
   | 'TOOL_TRUSTED';
 
@@ -27,6 +28,7 @@ export const PATH_PROBLEM_TEXT: Record<PathProblem, string> = {
   CONTROL_CHARACTER: 'the path contains a control character',
   TOO_LONG: 'the path is too long',
   DUPLICATE: 'another file has the same path on a case-insensitive disk',
+  FILE_AND_FOLDER: 'another file lies inside this path, as if it were a folder: no disk can hold both',
   VCS_METADATA: 'version-control metadata (.git, .hg, .svn, .bzr, _darcs, CVS, .jj) is never stored: git and the others run commands it names (core.fsmonitor, hooks)',
   TOOL_TRUSTED: 'a file that git, direnv, pre-commit or CI read and act on in any folder holding it (.gitattributes, .gitmodules, .lfsconfig, .envrc, hooks, workflows) is never stored',
 };
@@ -116,16 +118,22 @@ export function validateFilePaths(paths: readonly string[]): void {
   }
   const problems: { path: string; reason: PathProblem }[] = [];
   const seen = new Set<string>();
+  const folders = new Set<string>();
+  const files: { p: string; key: string }[] = [];
   for (const p of paths) {
     const reason = pathProblem(p);
     if (reason) {
       problems.push({ path: p.slice(0, 200), reason });
       continue;
     }
-    const key = p.split('/').map(comparableName).join('/');
+    const names = p.split('/').map(comparableName);
+    const key = names.join('/');
     if (seen.has(key)) problems.push({ path: p.slice(0, 200), reason: 'DUPLICATE' });
     seen.add(key);
+    files.push({ p, key });
+    for (let i = 1; i < names.length; i++) folders.add(names.slice(0, i).join('/'));
   }
+  for (const f of files) if (folders.has(f.key)) problems.push({ path: f.p.slice(0, 200), reason: 'FILE_AND_FOLDER' });
   if (problems.length) {
     const first = problems[0] as { path: string; reason: PathProblem };
     throw new AppError(
