@@ -5,6 +5,8 @@
  * the rule), but always scanned; 416 for a range past the end of a file.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +25,7 @@ let app: FastifyInstance;
 let cleanup: () => Promise<void>;
 let services: Awaited<ReturnType<typeof createTestServices>>['services'];
 let adminToken = '';
+let dataDir = '';
 const tokens: Record<string, string> = {};
 const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
 
@@ -51,6 +54,7 @@ beforeAll(async () => {
   services = t.services;
   cleanup = t.cleanup;
   adminToken = t.adminToken;
+  dataDir = t.dataDir;
   for (const [name, team] of [['contrib-a', 'alpha'], ['contrib-b', 'beta']] as const) {
     await services.identity.createUser(SYS, { username: name });
     await services.identity.addMembership(SYS, team, name, 'contributor');
@@ -177,6 +181,21 @@ describe('version-control metadata and files tools trust', () => {
     expect(report.files.map((f) => f.path).sort()).toEqual(['.git/config', 'model.safetensors']);
     expect(report.files.find((f) => f.path === '.git/config')).toMatchObject({ verdict: 'block', findings: expect.arrayContaining([expect.objectContaining({ code: 'VCS_METADATA' })]) });
     expect(report.verdict).toBe('block');
+  });
+});
+
+describe('stored paths written to disk on the server', () => {
+  it('never land outside the scratch folder, whatever an old row holds', async () => {
+    await modelWith('escape', 'beta', '1.0.0', [['config.json', published], ['README.md', Buffer.from('# escape')]], false);
+    const v = (await resolveVersion(services.database.db, 'escape', '1.0.0'))!;
+    const blob = await services.registry.putSmallBlob(Buffer.from('written where it should not be'));
+    await services.database.db.insert(schema.versionFiles).values({ versionId: v.id, path: '../../escaped.txt', digest: blob.digest, size: blob.size, format: 'other' });
+    // scan-<uuid>/../../escaped.txt would be <data dir>/escaped.txt
+    await expect(services.registry.withVersionFolder(v.id, async () => 'scanned')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    const x = await app.inject('/api/v1/models/escape/versions/1.0.0/extraction');
+    expect(x.statusCode, x.body).toBe(200);
+    expect(existsSync(path.join(dataDir, 'escaped.txt'))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'scratch', '..', 'escaped.txt'))).toBe(false);
   });
 });
 
