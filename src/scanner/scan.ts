@@ -1,5 +1,5 @@
 /**
- * Scans a file or a model folder: walks it (symbolic links are reported, never followed), detects
+ * Scans a file or a model folder: walks it (every folder, `.git` included; symbolic links are reported, never followed), detects
  * each file's format from its content, runs that format's scanner, and turns findings into
  * verdicts. Fails closed: an unknown format, a parse failure, a scanner error or a resource limit
  * is a high finding, so the file is blocked.
