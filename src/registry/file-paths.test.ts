@@ -68,10 +68,10 @@ describe('file paths', () => {
   it('says why VCS metadata is refused, and counts names Windows treats as one as duplicates', () => {
     expect(() => validateFilePaths(['model.safetensors', '.git/config'])).toThrow(/\.git\/config.*VCS_METADATA.*core\.fsmonitor/);
     try {
-      validateFilePaths(['model.bin', 'model.bin.', 'MODEL.BIN ']);
+      validateFilePaths(['model.bin', 'model.bin.', 'MODEL.BIN ', 'caf\u00e9.bin', 'cafe\u0301.bin']);
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ details: { problems: [{ path: 'model.bin.', reason: 'DUPLICATE' }, { path: 'MODEL.BIN ', reason: 'DUPLICATE' }] } });
+      expect(err).toMatchObject({ details: { problems: [{ path: 'model.bin.', reason: 'DUPLICATE' }, { path: 'MODEL.BIN ', reason: 'DUPLICATE' }, { path: 'cafe\u0301.bin', reason: 'DUPLICATE' }] } });
     }
   });
 

@@ -78,12 +78,13 @@ const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 
 /**
  * A path segment as the disks a model lands on resolve it, for comparing with names tools trust:
- * case folded (macOS and Windows disks ignore case), HFS+ ignorable code points removed, an NTFS
+ * Unicode-normalised (macOS stores `é` decomposed), case folded (macOS and Windows disks ignore
+ * case), HFS+ ignorable code points removed, an NTFS
  * alternate data stream (`.git::$INDEX_ALLOCATION` is the folder `.git`) and trailing dots and
  * spaces (`.git.` and `.git ` are `.git` on Windows) cut off.
  */
 export function comparableName(segment: string): string {
-  return segment.replace(HFS_IGNORED, '').replace(/:.*$/s, '').replace(/[. ]+$/, '').toLowerCase();
+  return segment.normalize('NFC').replace(HFS_IGNORED, '').replace(/:.*$/s, '').replace(/[. ]+$/, '').toLowerCase();
 }
 
 /** Why a single path is unacceptable, or null when it is fine. */
