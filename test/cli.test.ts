@@ -120,6 +120,13 @@ describe('garden CLI', () => {
     expect((await authFetch(`${url}/api/v1/models/bert-ner-japanese/versions/1.6.0`)).status).toBe(404);
   });
 
+  it('pulls into a folder named relative to where the command runs', async () => {
+    const { readFileSync } = await import('node:fs');
+    const relative = await garden('pull', 'bert-ner-japanese@1.3.0', path.relative(process.cwd(), path.join(dir, 'pulled-relative')));
+    expect(relative.code, relative.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'pulled-relative', 'config.json'), 'utf8')).toContain('BertForTokenClassification');
+  });
+
   it('resumes a push whose process was killed midway, sending only the bytes that had not arrived', async () => {
     const { mkdirSync, readdirSync, statSync, readFileSync } = await import('node:fs');
     const { spawn } = await import('node:child_process');
@@ -158,6 +165,79 @@ describe('garden CLI', () => {
     const out = path.join(dir, 'killed-pulled');
     expect((await garden('pull', 'killed-push@1.0.0', out)).code).toBe(0);
     expect(readFileSync(path.join(out, 'model.safetensors')).equals(weights)).toBe(true);
+  });
+
+  it('pushes a folder without its .git and the files git acts on, and says what it skipped', async () => {
+    const { mkdirSync, writeFileSync: write } = await import('node:fs');
+    const src = path.join(dir, 'cloned');
+    mkdirSync(path.join(src, '.git', 'hooks'), { recursive: true });
+    write(path.join(src, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    write(path.join(src, '.git', 'config'), '[core]\n\tfsmonitor = "touch /tmp/pwned"\n');
+    write(path.join(src, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\ntouch /tmp/pwned\n');
+    write(path.join(src, '.gitattributes'), '*.onnx filter=lfs diff=lfs merge=lfs -text\n');
+    write(path.join(src, 'model.onnx'), Buffer.alloc(1000, 3));
+    const pushed = await garden('push', src, '--model', 'bert-ner-japanese', '--version', '2.0.0', '--json');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stderr).toMatch(/skipped \.git\/: .*VCS_METADATA/);
+    expect(pushed.stderr).toMatch(/skipped \.gitattributes: .*TOOL_TRUSTED/);
+    const r = JSON.parse(pushed.stdout) as { files: { path: string }[]; skipped: { path: string; reason: string }[] };
+    expect(r.files.map((f) => f.path)).toEqual(['model.onnx']);
+    expect(r.skipped).toEqual([
+      { path: '.git/', reason: 'VCS_METADATA' },
+      { path: '.gitattributes', reason: 'TOOL_TRUSTED' },
+    ]);
+  });
+
+  it('refuses to pull a file list naming .git/config, even from a server that lists it, writing nothing', async () => {
+    const { createServer } = await import('node:http');
+    const { existsSync } = await import('node:fs');
+    const { createHash } = await import('node:crypto');
+    const files: Record<string, Buffer> = { 'model.onnx': Buffer.alloc(100, 1), '.git/config': Buffer.from('[core]\n\tfsmonitor = "touch /tmp/pwned"\n') };
+    const items = Object.entries(files).map(([p, b]) => ({ path: p, size: b.length, digest: `sha256:${createHash('sha256').update(b).digest('hex')}` }));
+    const prefix = '/api/v1/models/evil/versions/1.0.0/files';
+    const lying = createServer((req, res) => {
+      const u = decodeURIComponent(req.url ?? '');
+      if (u === prefix) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items }));
+      const body = files[u.slice(prefix.length + 1)];
+      if (body) return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no"}}');
+    });
+    await new Promise<void>((resolve) => lying.listen(0, '127.0.0.1', resolve));
+    try {
+      const out = path.join(dir, 'lied-to');
+      const r = await garden('pull', 'evil@1.0.0', out, '--url', `http://127.0.0.1:${(lying.address() as { port: number }).port}`);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/\.git\/config.*VCS_METADATA/);
+      expect(existsSync(path.join(out, '.git'))).toBe(false);
+      expect(existsSync(path.join(out, 'model.onnx'))).toBe(false);
+    } finally {
+      lying.close();
+    }
+  });
+
+  it('scans every folder of a model, .git included, and blocks what is in it', async () => {
+    const { mkdirSync, writeFileSync: write } = await import('node:fs');
+    const src = path.join(dir, 'scan-git');
+    mkdirSync(path.join(src, '.git'), { recursive: true });
+    write(path.join(src, 'config.json'), '{"architectures":["BertModel"]}');
+    // protocol 0 pickle: os.system('id')
+    write(path.join(src, '.git', 'evil.pkl'), "cos\nsystem\n(S'id'\ntR.");
+    const r = await garden('scan', src, '--json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { verdict: string; files: { path: string; verdict: string; findings: { code: string }[] }[] };
+    expect(report.files.map((f) => f.path).sort()).toEqual(['.git/evil.pkl', 'config.json']);
+    const evil = report.files.find((f) => f.path === '.git/evil.pkl');
+    expect(evil?.verdict).toBe('block');
+    expect(evil?.findings.map((f) => f.code)).toContain('VCS_METADATA');
+    expect(evil?.findings.length).toBeGreaterThan(1); // the pickle's own finding too
+
+    const hook = path.join(dir, 'scan-hook');
+    mkdirSync(path.join(hook, '.git'), { recursive: true });
+    write(path.join(hook, 'config.json'), '{"architectures":["BertModel"]}');
+    write(path.join(hook, '.git', 'config'), '[core]\n\tfsmonitor = "touch /tmp/pwned"\n');
+    const blocked = await garden('scan', hook);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toMatch(/BLOCK\s+\.git\/config[\s\S]*VCS_METADATA/);
   });
 
   it('explains an unreachable server', async () => {

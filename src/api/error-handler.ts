@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../core/errors.js';
+import { unsatisfiedRange } from './http-range.js';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
@@ -25,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ADAPTER_UNAVAILABLE: 503,
   DIGEST_MISMATCH: 422,
   SIZE_MISMATCH: 422,
+  RANGE_NOT_SATISFIABLE: 416,
   INSUFFICIENT_STORAGE: 507,
   INTERNAL: 500,
 };
@@ -95,6 +97,8 @@ export function installErrorHandler(app: FastifyInstance, onDenied?: (req: Fasti
       }
     }
     if (appErr.code === 'RATE_LIMITED') reply.header('retry-after', '60');
+    // RFC 9110 §15.5.17: a 416 says how long the file is.
+    if (appErr.code === 'RANGE_NOT_SATISFIABLE' && typeof appErr.details?.size === 'number') reply.header('content-range', unsatisfiedRange(appErr.details.size));
     return sendError(reply, req, appErr);
   });
 }

@@ -11,7 +11,7 @@ import type { ClientConfig } from '../core/config.js';
 import { answer, ApiError, unreachable } from './client.js';
 import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
 import { emptyFieldsPatch } from '../registry/prefill.js';
-import { checkLooksLikeModel, validateFilePaths } from '../registry/file-paths.js';
+import { checkLooksLikeModel, joinInside, PATH_PROBLEM_TEXT, pathProblem, validateFilePaths } from '../registry/file-paths.js';
 import { openHashCache } from './hash-cache.js';
 import { getStream, readJson, sendStream } from './http-stream.js';
 import type { IncomingMessage } from 'node:http';
@@ -26,25 +26,48 @@ export interface LocalFile {
   digest: string;
 }
 
-/** Lists a model folder (or one file): regular files only; symlinks are refused, not followed. */
-export async function listModelFiles(root: string): Promise<Omit<LocalFile, 'digest'>[]> {
+/** A path `garden push` leaves out, and why (a path reason of the registry, or a cache). */
+export interface Skipped {
+  path: string;
+  reason: 'VCS_METADATA' | 'TOOL_TRUSTED' | 'CACHE';
+}
+
+/** Why a local path is left out of a push, or null when it is sent. */
+function skipReason(rel: string, isDir: boolean): Skipped['reason'] | null {
+  // Hugging Face download tools keep their bookkeeping here; it is not part of the model.
+  if (isDir && path.posix.basename(rel) === '.cache') return 'CACHE';
+  const reason = pathProblem(isDir ? `${rel}/x` : rel);
+  return reason === 'VCS_METADATA' || reason === 'TOOL_TRUSTED' ? reason : null;
+}
+
+/**
+ * Lists a model folder (or one file): regular files only; symlinks are refused, not followed.
+ * Version-control metadata (`.git/`…), files tools act on (`.gitattributes`, `.envrc`…) and a
+ * `.cache/` folder are left out: the registry refuses the first two. `skipped` names each.
+ */
+export async function listModelFiles(root: string): Promise<{ files: Omit<LocalFile, 'digest'>[]; skipped: Skipped[] }> {
   const top = await lstat(root);
-  if (top.isFile()) return [{ path: path.basename(root), abs: path.resolve(root), size: top.size }];
+  if (top.isFile()) return { files: [{ path: path.basename(root), abs: path.resolve(root), size: top.size }], skipped: [] };
   if (!top.isDirectory()) throw new ApiError(0, 'INVALID_INPUT', `${root} is neither a folder nor a file`);
   const out: Omit<LocalFile, 'digest'>[] = [];
+  const skipped: Skipped[] = [];
   const walk = async (dir: string) => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
+    for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const abs = path.join(dir, e.name);
       const rel = path.relative(root, abs).split(path.sep).join('/');
-      if (e.name === '.git' || e.name === '.cache') continue;
+      const skip = skipReason(rel, e.isDirectory());
+      if (skip) {
+        skipped.push({ path: e.isDirectory() ? `${rel}/` : rel, reason: skip });
+        continue;
+      }
       if (e.isSymbolicLink()) throw new ApiError(0, 'INVALID_INPUT', `${rel} is a symbolic link; copy the file it points to instead`);
       if (e.isDirectory()) await walk(abs);
       else if (e.isFile()) out.push({ path: rel, abs, size: (await stat(abs)).size });
     }
   };
   await walk(root);
-  if (out.length === 0) throw new ApiError(0, 'INVALID_INPUT', `${root} holds no files`);
-  return out.sort((a, b) => a.path.localeCompare(b.path));
+  if (out.length === 0) throw new ApiError(0, 'INVALID_INPUT', `${root} holds no files${skipped.length ? ` but ${skipped.map((s) => s.path).join(', ')}, which are never uploaded` : ''}`);
+  return { files: out.sort((a, b) => a.path.localeCompare(b.path)), skipped };
 }
 
 export async function sha256File(abs: string, onBytes?: (n: number) => void): Promise<string> {
@@ -105,7 +128,8 @@ export function createTransfer(config: ClientConfig) {
   /** Uploads a folder into a draft version (created when missing), resuming unfinished files. */
   async function push(dir: string, slug: string, version: string, log: (s: string) => void, opts: { chunkBytes?: number } = {}) {
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-    const listed = await listModelFiles(dir);
+    const { files: listed, skipped: left } = await listModelFiles(dir);
+    for (const s of left) log(`skipped ${s.path}: ${s.reason === 'CACHE' ? 'a download cache, not part of the model' : `${PATH_PROBLEM_TEXT[s.reason]} (${s.reason})`}`);
     try {
       validateFilePaths(listed.map((f) => f.path));
       checkLooksLikeModel(listed.map((f) => f.path));
@@ -159,7 +183,7 @@ export function createTransfer(config: ClientConfig) {
       await request('POST', `/api/v1/models/${slug}/versions/${version}/files/commit`),
     );
     const card = await prefillCard(dir, slug, version, log);
-    return { files: committed.items, deduplicatedBytes: skipped, resumedBytes: resumed, totalBytes: total, prefilled: card };
+    return { files: committed.items, deduplicatedBytes: skipped, resumedBytes: resumed, totalBytes: total, prefilled: card, skipped: left };
   }
 
   /**
@@ -195,12 +219,19 @@ export function createTransfer(config: ClientConfig) {
     const { items } = await json<{ items: { path: string; size: number; digest: string }[] }>(
       await request('GET', `/api/v1/models/${slug}/versions/${version}/files`),
     );
+    // The server's list is not trusted: every path is checked before anything is written, with
+    // the registry's own rules (no .git/config, nothing outside the folder, no case clashes).
+    const targets = new Map<string, string>();
+    try {
+      validateFilePaths(items.map((f) => f.path));
+      for (const f of items) targets.set(f.path, joinInside(dir, f.path));
+    } catch (err) {
+      const e = err as AppError;
+      throw new ApiError(0, e.code, `the server lists files this client refuses to write; nothing was written. ${e.message}`, e.details);
+    }
     const bar = progress('downloading', items.reduce((s, f) => s + f.size, 0));
     for (const f of items) {
-      const target = path.join(dir, ...f.path.split('/'));
-      if (!target.startsWith(path.resolve(dir) + path.sep) && path.resolve(target) !== path.resolve(dir)) {
-        throw new ApiError(0, 'INVALID_INPUT', `refusing to write outside ${dir}: ${f.path}`);
-      }
+      const target = targets.get(f.path) as string;
       const have = await stat(target).catch(() => null);
       if (have?.size === f.size && (await sha256File(target)) === f.digest) {
         bar.add(f.size);

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   ADAPTER_UNAVAILABLE: 'A backing service (database, registry, engine) is not reachable.',
   DIGEST_MISMATCH: 'Uploaded bytes do not have the sha256 digest that was declared; nothing was stored.',
   SIZE_MISMATCH: 'Uploaded bytes are fewer or more than the declared size (e.g. a truncated upload); nothing was stored.',
+  RANGE_NOT_SATISFIABLE: 'A Range header asks for bytes past the end of the file; the answer carries `Content-Range: bytes */SIZE` with the file’s size.',
   INSUFFICIENT_STORAGE: 'The artifact store ran out of space; the partial upload was removed.',
   INTERNAL: 'An unexpected failure on the server; the request id identifies it in the logs.',
 } as const;

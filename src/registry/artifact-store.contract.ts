@@ -3,6 +3,9 @@
  * `artifactStoreContract` with a factory; the fake and the real adapters share it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +68,27 @@ export function artifactStoreContract(name: string, make: () => Promise<{ store:
       const d = digestOf(body);
       await expect(store.put(d, failingAfter(body.subarray(0, 1000)), body.length)).rejects.toThrow();
       if (leftovers) expect(await leftovers()).toBe(0);
+    });
+
+    it('keeps a stored blob intact when wrong bytes come under its digest, and takes the right bytes again', async () => {
+      // Uploads of a blob that already exists are not deduplicated unless the caller may read it:
+      // the bytes arrive again, and must never replace the stored ones unless they are the same.
+      const { store } = await make();
+      const small = randomBytes(1000);
+      const d = digestOf(small);
+      await store.put(d, Readable.from([small]), small.length);
+      await expect(store.put(d, Readable.from([randomBytes(1000)]), 1000)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+      expect(digestOf(Buffer.concat(await (await store.get(d)).toArray()))).toBe(d);
+      await store.put(d, Readable.from([small]), small.length);
+      if (store.adopt) {
+        const dir = mkdtempSync(path.join(tmpdir(), 'garden-adopt-'));
+        writeFileSync(path.join(dir, 'wrong'), randomBytes(1000));
+        await expect(store.adopt(d, path.join(dir, 'wrong'), 1000)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+        writeFileSync(path.join(dir, 'right'), small);
+        await store.adopt(d, path.join(dir, 'right'), small.length);
+      }
+      expect(await store.head(d)).toEqual({ size: 1000 });
+      expect(digestOf(Buffer.concat(await (await store.get(d)).toArray()))).toBe(d);
     });
 
     it('answers NOT_FOUND for a missing blob and forgets a deleted one', async () => {

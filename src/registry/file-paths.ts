@@ -2,6 +2,7 @@
  * Validation of the file paths of a model version: relative, forward-slash paths as in a Hugging
  * Face repository. Every problem is reported at once, with a stable reason per path.
  */
+import path from 'node:path';
 import { AppError } from '../core/errors.js';
 
 export const PATH_LIMITS = { maxBytes: 1024, maxSegmentBytes: 255, maxFiles: 10_000 } as const;
@@ -13,7 +14,78 @@ export type PathProblem =
   | 'TRAVERSAL'
   | 'CONTROL_CHARACTER'
   | 'TOO_LONG'
-  | 'DUPLICATE';
+  | 'DUPLICATE'
+  | 'FILE_AND_FOLDER'
+  | 'VCS_METADATA'
+  | 'TOOL_TRUSTED';
+
+/** What each reason means, for messages people read (the CLI prints them). */
+export const PATH_PROBLEM_TEXT: Record<PathProblem, string> = {
+  EMPTY: 'the path is empty',
+  ABSOLUTE: 'absolute paths are not allowed',
+  BACKSLASH: 'backslashes are not allowed: use / between folders',
+  TRAVERSAL: 'a path segment is empty, "." or ".." (or only dots and spaces, which Windows reads as such)',
+  CONTROL_CHARACTER: 'the path contains a control character',
+  TOO_LONG: 'the path is too long',
+  DUPLICATE: 'another file has the same path on a case-insensitive disk',
+  FILE_AND_FOLDER: 'another file lies inside this path, as if it were a folder: no disk can hold both',
+  VCS_METADATA: 'version-control metadata (.git, .hg, .svn, .bzr, _darcs, CVS, .jj) is never stored: git and the others run commands it names (core.fsmonitor, hooks)',
+  TOOL_TRUSTED: 'a file that git, direnv, pre-commit or CI read and act on in any folder holding it (.gitattributes, .gitmodules, .lfsconfig, .envrc, hooks, workflows) is never stored',
+};
+
+/**
+ * Folder (or file) names of version-control systems, compared as `comparableName` gives them.
+ * Their metadata configures and runs programs: `.git/config` `core.fsmonitor`, `core.sshCommand`
+ * and `.git/hooks/*` run on `git status`; `.hg/hgrc` hooks; `.svn`, `.bzr`, `_darcs`, `CVS` and
+ * `.jj` hold repository settings their tools trust. `.git` as a FILE is a `gitdir:` redirect to
+ * another repository. None of it belongs to a model.
+ */
+const VCS_NAMES: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', '.bzr', '_darcs', 'cvs', '.jj']);
+/**
+ * Windows 8.3 short names of those folders: on NTFS `GIT~1` is the same folder as `.git`
+ * (git refuses it for this reason, CVE-2014-9390).
+ */
+const VCS_SHORT_RE = /^(git|hg|svn|bzr)~\d+$/;
+
+/**
+ * Files tools read from any folder of a working tree (or the folder itself) and act on:
+ * - `.gitattributes`: filter, diff, merge and textconv drivers and `working-tree-encoding` for the
+ *   files beside it, in every folder of an enclosing repository;
+ * - `.gitmodules`: submodule URLs and paths git clones and checks out (CVE-2018-17456 and kin);
+ * - `.lfsconfig`: git-lfs endpoints and settings, so credentials go where it says;
+ * - `.gitconfig`, `.hgrc`: a home folder's configuration (fsmonitor, sshCommand, hooks), read when
+ *   the folder is HOME, as in containers that use the working folder;
+ * - `.hgsub`, `.hgsubstate`: Mercurial subrepositories it clones and updates (CVE-2017-1000116);
+ * - `.envrc`: direnv runs it as shell code on entering the folder;
+ * - `.pre-commit-config.yaml`: pre-commit installs and runs the hooks it lists on every commit.
+ */
+const TRUSTED_NAMES: ReadonlySet<string> = new Set([
+  '.gitattributes',
+  '.gitmodules',
+  '.lfsconfig',
+  '.gitconfig',
+  '.hgrc',
+  '.hgsub',
+  '.hgsubstate',
+  '.envrc',
+  '.pre-commit-config.yaml',
+]);
+/** 8.3 short names git knows for `.gitmodules` and `.gitattributes` (its is_ntfs_dotgitmodules). */
+const TRUSTED_SHORT_RE = /^(gitmod|gi7eba|gitatt|gi7d29)~\d+$/;
+
+/** Code points HFS+ ignores in names (git's is_hfs_dotgit): `.g\u200cit` is `.git` on a Mac. */
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/**
+ * A path segment as the disks a model lands on resolve it, for comparing with names tools trust:
+ * Unicode-normalised (macOS stores `é` decomposed), case folded (macOS and Windows disks ignore
+ * case), HFS+ ignorable code points removed, an NTFS
+ * alternate data stream (`.git::$INDEX_ALLOCATION` is the folder `.git`) and trailing dots and
+ * spaces (`.git.` and `.git ` are `.git` on Windows) cut off.
+ */
+export function comparableName(segment: string): string {
+  return segment.normalize('NFC').replace(HFS_IGNORED, '').replace(/:.*$/s, '').replace(/[. ]+$/, '').toLowerCase();
+}
 
 /** Why a single path is unacceptable, or null when it is fine. */
 export function pathProblem(p: string): PathProblem | null {
@@ -23,16 +95,21 @@ export function pathProblem(p: string): PathProblem | null {
   if (p.includes('\\')) return 'BACKSLASH';
   if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return 'ABSOLUTE';
   const segments = p.split('/');
-  if (segments.some((s) => s === '..' || s === '.' || s === '')) return 'TRAVERSAL';
+  if (segments.some((s) => s === '..' || s === '.' || s === '' || /^[. ]+$/.test(s))) return 'TRAVERSAL';
   if (Buffer.byteLength(p) > PATH_LIMITS.maxBytes || segments.some((s) => Buffer.byteLength(s) > PATH_LIMITS.maxSegmentBytes)) {
     return 'TOO_LONG';
   }
+  const names = segments.map(comparableName);
+  if (names.some((n) => VCS_NAMES.has(n) || VCS_SHORT_RE.test(n))) return 'VCS_METADATA';
+  // `.github/workflows/*` runs on a CI service when the folder is pushed as a repository.
+  if (names.some((n, i) => TRUSTED_NAMES.has(n) || TRUSTED_SHORT_RE.test(n) || (n === '.github' && names[i + 1] === 'workflows'))) return 'TOOL_TRUSTED';
   return null;
 }
 
 /**
- * Checks a version's file list. Paths that differ only in letter case count as duplicates: they
- * would overwrite each other on case-insensitive filesystems when pulled.
+ * Checks a version's file list. Paths that name the same file on a case-insensitive disk (or on
+ * Windows, which also drops trailing dots and spaces) count as duplicates: they would overwrite
+ * each other when pulled.
  */
 export function validateFilePaths(paths: readonly string[]): void {
   if (paths.length > PATH_LIMITS.maxFiles) {
@@ -42,24 +119,46 @@ export function validateFilePaths(paths: readonly string[]): void {
   }
   const problems: { path: string; reason: PathProblem }[] = [];
   const seen = new Set<string>();
+  const folders = new Set<string>();
+  const files: { p: string; key: string }[] = [];
   for (const p of paths) {
     const reason = pathProblem(p);
     if (reason) {
       problems.push({ path: p.slice(0, 200), reason });
       continue;
     }
-    const key = p.toLowerCase();
+    const names = p.split('/').map(comparableName);
+    const key = names.join('/');
     if (seen.has(key)) problems.push({ path: p.slice(0, 200), reason: 'DUPLICATE' });
     seen.add(key);
+    files.push({ p, key });
+    for (let i = 1; i < names.length; i++) folders.add(names.slice(0, i).join('/'));
   }
+  for (const f of files) if (folders.has(f.key)) problems.push({ path: f.p.slice(0, 200), reason: 'FILE_AND_FOLDER' });
   if (problems.length) {
     const first = problems[0] as { path: string; reason: PathProblem };
     throw new AppError(
       'INVALID_INPUT',
-      `${problems.length} unacceptable file path(s), first: ${JSON.stringify(first.path)} (${first.reason})`,
+      `${problems.length} unacceptable file path(s), first: ${JSON.stringify(first.path)} (${first.reason}: ${PATH_PROBLEM_TEXT[first.reason]})`,
       { problems: problems.slice(0, 100) },
     );
   }
+}
+
+/**
+ * `root` joined with a stored path, refused (INVALID_INPUT) unless the path is one a version may
+ * hold and the result stays inside `root`; for writing a version's files to disk.
+ */
+export function joinInside(root: string, p: string, opts: { allowRefusedNames?: boolean } = {}): string {
+  const reason = pathProblem(p);
+  const structural = reason === 'VCS_METADATA' || reason === 'TOOL_TRUSTED' ? null : reason;
+  if (structural || (reason && !opts.allowRefusedNames)) {
+    throw new AppError('INVALID_INPUT', `refusing to write ${JSON.stringify(p.slice(0, 200))} (${reason}: ${PATH_PROBLEM_TEXT[reason as PathProblem]})`, { path: p.slice(0, 200), reason });
+  }
+  const base = path.resolve(root);
+  const target = path.resolve(base, ...p.split('/'));
+  if (!target.startsWith(base + path.sep)) throw new AppError('INVALID_INPUT', `refusing to write outside ${root}: ${p.slice(0, 200)}`, { path: p.slice(0, 200), reason: 'TRAVERSAL' });
+  return target;
 }
 
 export type FileFormat = 'safetensors' | 'safetensors-index' | 'gguf' | 'onnx' | 'onnx-data' | 'config' | 'tokenizer' | 'readme' | 'other';

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore, Digest } from './ports/artifact-store.js';
+import { joinInside } from './file-paths.js';
 
 const WHOLE_MAX = 64 * 1024 * 1024;
 const GGUF_HEAD = 64 * 1024 * 1024;
@@ -43,7 +44,8 @@ export async function materializeVersion(
   const notes: string[] = [];
   try {
     for (const f of files) {
-      const target = path.join(dir, ...f.path.split('/'));
+      // A stored path never lands outside the scratch folder, whatever an old row holds.
+      const target = joinInside(dir, f.path);
       await mkdir(path.dirname(target), { recursive: true });
       const digest = f.digest as Digest;
       const local = store.localPath?.(digest);

@@ -12,7 +12,7 @@ import { createOciStore } from './adapters/oci-store.js';
 import type { ArtifactStore } from './ports/artifact-store.js';
 import { createRegistryService, type RegistryService } from './service.js';
 import { createFsStaging } from './staging.js';
-import { systemActor } from '../identity/index.js';
+import { systemActor, type UserActor } from '../identity/index.js';
 
 const SYS = systemActor('test');
 
@@ -156,6 +156,30 @@ describe.each(cases)('registry on %s with the %s store', (kind, storeKind) => {
     const x = await registry.extractVersion(SYS, 'pushed', '4.0.0');
     expect(x.fields).toMatchObject({ architecture: 'MistralForCausalLM', parameters: 32000 * 1024, contextLength: 8192 });
     expect(x.details.safetensors).toMatchObject({ dtypes: { BF16: 32000 * 1024 } });
+  });
+
+  it('asks another team for the bytes of a blob only a draft it cannot see holds, stores them once, and tells it nothing', async () => {
+    const secret = randomBytes(40_000);
+    await services.catalog.createModel(SYS, ModelFields.parse({ slug: 'hidden-src', name: 'Hidden', ownerTeam: 'ml' }));
+    await services.catalog.createVersion(SYS, 'hidden-src', VersionFields.parse({ version: '0.1.0' }));
+    const h = await registry.startUpload(SYS, 'hidden-src', '0.1.0', { path: 'weights.bin', digest: digestOf(secret), size: secret.length });
+    await registry.appendChunk(SYS, h.id, 0, chunk(secret));
+    await registry.commitFiles(SYS, 'hidden-src', '0.1.0');
+
+    await services.identity.createTeam(SYS, 'outsiders', 'Outsiders');
+    await services.catalog.createModel(SYS, ModelFields.parse({ slug: 'outsider-m', name: 'Outsider', ownerTeam: 'outsiders' }));
+    await services.catalog.createVersion(SYS, 'outsider-m', VersionFields.parse({ version: '1.0.0' }));
+    const outsider: UserActor = { kind: 'user', id: '00000000-0000-4000-8000-000000000001', username: 'outsider', name: 'Outsider', platformRole: 'none', teams: new Map([['outsiders', 'contributor']]), scopes: new Set(['read', 'write']), via: 'token' };
+    const before = await registry.storageStats(SYS);
+    const u = await registry.startUpload(outsider, 'outsider-m', '1.0.0', { path: 'weights.bin', digest: digestOf(secret), size: secret.length });
+    expect(u).toMatchObject({ deduplicated: false, complete: false, offset: 0 });
+    expect(await registry.appendChunk(outsider, u.id, 0, chunk(secret))).toMatchObject({ complete: true, deduplicated: false });
+    const files = await registry.commitFiles(outsider, 'outsider-m', '1.0.0');
+    expect(files).toEqual([{ path: 'weights.bin', digest: digestOf(secret), size: secret.length, format: 'other', shared: false }]);
+    const after = await registry.storageStats(SYS);
+    expect([after.referencedBytes - before.referencedBytes, after.storedBytes - before.storedBytes]).toEqual([secret.length, 0]);
+    expect((await registry.storageStats(outsider)).savedBytes).toBe(0);
+    expect(Buffer.concat(await (await registry.openFile(outsider, 'outsider-m', '1.0.0', 'weights.bin')).stream.toArray()).equals(secret)).toBe(true);
   });
 
   it('reaps uploads abandoned past their lifetime', async () => {

@@ -11,10 +11,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { queryRows, schema, type Db } from '../core/db/index.js';
 import { AppError, notFound } from '../core/errors.js';
-import { CATALOG_CHANNEL, resolveVersion, seesVersion } from '../catalog/index.js';
+import { CATALOG_CHANNEL, resolveVersion, seesVersion, visibleSql } from '../catalog/index.js';
 import { appendAudit } from '../audit/index.js';
-import { actorRef, requireScope, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
-import { formatOf, validateFilePaths, type FileFormat } from './file-paths.js';
+import { actorRef, isAdmin, requireScope, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
+import { formatOf, joinInside, pathProblem, PATH_PROBLEM_TEXT, validateFilePaths, type FileFormat } from './file-paths.js';
 import { DIGEST_RE, type ArtifactStore, type ByteRange, type Digest } from './ports/artifact-store.js';
 import type { UploadStaging } from './staging.js';
 import { ExtractError } from './extract/errors.js';
@@ -22,6 +22,9 @@ import { extractFromFile, extractFromFolder, type Extraction } from './extract/e
 import { materializeVersion } from './materialize.js';
 
 const { blobs, versionFiles, uploads, downloads, models, modelVersions, teams } = schema;
+
+/** Versions with their owner team, under the aliases visibleSql expects (f: the version's files). */
+const VISIBLE_FILES = sql`version_files f JOIN model_versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id JOIN teams t ON t.id = m.owner_team_id`;
 
 /** Advisory lock key shared by uploads (shared mode) and blob garbage collection (exclusive). */
 const GC_LOCK = 7_470_000_001;
@@ -47,7 +50,11 @@ export interface UploadState {
   /** Bytes received so far: the offset the next chunk must start at. */
   offset: number;
   complete: boolean;
-  /** The blob was already stored (another version or model has this file): no bytes needed. */
+  /**
+   * A version the caller may read already has these bytes: no bytes needed. Only then: bytes
+   * another team's draft holds must be sent (and are stored once all the same), so the answer
+   * never tells whether a blob exists.
+   */
   deduplicated: boolean;
 }
 
@@ -56,8 +63,9 @@ export interface VersionFile {
   digest: string;
   size: number;
   format: FileFormat;
-  location: string;
-  /** Another version (of this or another model) has the same bytes: stored once. */
+  /** Where the blob lives in the store (a server path, a bucket key): for admins only. */
+  location?: string;
+  /** Another version the caller may see (of this or another model) has the same bytes: stored once. */
   shared: boolean;
 }
 
@@ -104,7 +112,10 @@ export function createRegistryService(deps: RegistryDeps) {
 
   /**
    * Starts (or resumes) the upload of one file of a draft version. The same path with the same
-   * digest resumes the unfinished upload; a blob the store already holds needs no bytes at all.
+   * digest resumes the unfinished upload. Declaring a digest proves nothing, so no bytes are
+   * needed only when a version the actor may read already has the file (as an OCI registry mounts
+   * a blob only from a repository the client can pull); otherwise the bytes are sent and verified,
+   * and stored once all the same. The answer is the same whether the store held the blob or not.
    */
   async function startUpload(actor: Actor, slug: string, version: string, file: { path: string; digest: string; size: number }): Promise<UploadState> {
     validateFilePaths([file.path]);
@@ -119,7 +130,11 @@ export function createRegistryService(deps: RegistryDeps) {
       // Shared with other uploads, exclusive with garbage collection: a blob found here cannot be
       // collected before this upload (which then references it) commits.
       await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(${GC_LOCK})`);
-      const [blob] = await tx.select().from(blobs).where(eq(blobs.digest, digest));
+      const [readable] = await queryRows<{ yes: boolean }>(
+        tx,
+        sql`SELECT EXISTS (SELECT 1 FROM ${VISIBLE_FILES} WHERE f.digest = ${digest} AND f.size = ${file.size} AND ${visibleSql(actor)}) AS yes`,
+      );
+      const [blob] = readable?.yes ? await tx.select().from(blobs).where(eq(blobs.digest, digest)) : [];
       const known = blob?.size === file.size && (await store.head(digest))?.size === file.size;
       const [existing] = await tx
         .select()
@@ -248,6 +263,8 @@ export function createRegistryService(deps: RegistryDeps) {
       if (open.length) {
         throw new AppError('CONFLICT', `${open.length} upload(s) have not finished`, { paths: open.map((u) => u.path).slice(0, 50) });
       }
+      // Uploads declared before today's path rules (a .git/config) are refused here too.
+      validateFilePaths(pending.map((u) => u.path));
       for (const u of pending) {
         await tx
           .insert(versionFiles)
@@ -269,7 +286,8 @@ export function createRegistryService(deps: RegistryDeps) {
         const ref = await store.publishVersion({
           slug,
           version,
-          files: files.map((f) => ({ path: f.path, digest: f.digest as Digest, size: f.size, format: f.format })),
+          // OCI tools write layers out by their title: never a path the registry refuses.
+          files: files.filter((f) => pathProblem(f.path) === null).map((f) => ({ path: f.path, digest: f.digest as Digest, size: f.size, format: f.format })),
           info: {
             title: info?.name,
             description: info?.description ?? undefined,
@@ -285,36 +303,44 @@ export function createRegistryService(deps: RegistryDeps) {
     return listFiles(actor, slug, version);
   }
 
-  /** A version's files (or the one at `filePath`), with their backend location and sharing. */
-  async function fileRows(versionId: number, filePath?: string): Promise<VersionFile[]> {
+  /**
+   * A version's files (or the one at `filePath`) as `actor` may know them: sharing only with
+   * versions the actor sees, the backend location for admins only. Paths the registry refuses
+   * (VCS metadata and the like, stored before the rule) are neither listed nor served.
+   */
+  async function fileRows(actor: Actor, versionId: number, filePath?: string): Promise<VersionFile[]> {
+    if (filePath !== undefined && pathProblem(filePath)) return [];
     const rows = await db
       .select({
         path: versionFiles.path,
         digest: versionFiles.digest,
         size: versionFiles.size,
         format: versionFiles.format,
-        shared: sql<boolean>`EXISTS (SELECT 1 FROM version_files o WHERE o.digest = version_files.digest AND o.version_id <> version_files.version_id)`,
+        shared: sql<boolean>`EXISTS (SELECT 1 FROM ${VISIBLE_FILES} WHERE f.digest = version_files.digest AND f.version_id <> version_files.version_id AND ${visibleSql(actor)})`,
       })
       .from(versionFiles)
       .where(filePath === undefined ? eq(versionFiles.versionId, versionId) : and(eq(versionFiles.versionId, versionId), eq(versionFiles.path, filePath)))
       .orderBy(versionFiles.path);
-    return rows.map((r) => ({
-      path: r.path,
-      digest: r.digest,
-      size: r.size,
-      format: r.format as FileFormat,
-      location: store.location(r.digest as Digest),
-      shared: Boolean(r.shared),
-    }));
+    const admin = isAdmin(actor);
+    return rows
+      .filter((r) => pathProblem(r.path) === null)
+      .map((r) => ({
+        path: r.path,
+        digest: r.digest,
+        size: r.size,
+        format: r.format as FileFormat,
+        ...(admin ? { location: store.location(r.digest as Digest) } : {}),
+        shared: Boolean(r.shared),
+      }));
   }
 
   async function listFiles(actor: Actor, slug: string, version: string): Promise<VersionFile[]> {
-    return fileRows((await visibleVersion(actor, slug, version)).id);
+    return fileRows(actor, (await visibleVersion(actor, slug, version)).id);
   }
 
   /** One file of a version, or null when the version has no such path. */
   async function getFile(actor: Actor, slug: string, version: string, filePath: string): Promise<VersionFile | null> {
-    const [f] = await fileRows((await visibleVersion(actor, slug, version)).id, filePath);
+    const [f] = await fileRows(actor, (await visibleVersion(actor, slug, version)).id, filePath);
     return f ?? null;
   }
 
@@ -334,6 +360,10 @@ export function createRegistryService(deps: RegistryDeps) {
     const v = await visibleVersion(actor, slug, version);
     if (v.lifecycle === 'retired') {
       throw new AppError('LIFECYCLE_TRANSITION', `${slug}@${version} is retired and can no longer be downloaded`);
+    }
+    const refused = pathProblem(filePath);
+    if (refused) {
+      throw new AppError('NOT_FOUND', `file ${filePath.slice(0, 200)} of ${slug}@${version} is never served: ${PATH_PROBLEM_TEXT[refused]}`, { path: filePath.slice(0, 200), reason: refused });
     }
     const [f] = await db
       .select()
@@ -360,7 +390,7 @@ export function createRegistryService(deps: RegistryDeps) {
    */
   async function extractVersion(actor: Actor, slug: string, version: string): Promise<Extraction> {
     const v = await visibleVersion(actor, slug, version);
-    const files = await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id));
+    const files = (await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id))).filter((f) => pathProblem(f.path) === null);
     if (files.length === 0) throw new AppError('INVALID_INPUT', `${slug}@${version} has no files yet: upload and commit them first`);
     const { dir, notes, cleanup } = await materializeVersion(store, files, deps.scratchDir);
     try {
@@ -388,13 +418,15 @@ export function createRegistryService(deps: RegistryDeps) {
   /**
    * Runs `fn` on a scratch folder holding complete copies of a version's committed files (the
    * filesystem store hard-links its blobs), for the security scan; the folder is removed after.
+   * Every file is there, refused paths (a .git/config stored before the rule) included, so the
+   * scan covers exactly the version's files; no stored path can land outside the folder.
    */
   async function withVersionFolder<T>(versionId: number, fn: (dir: string, files: { path: string; digest: string; size: number }[]) => Promise<T>): Promise<T> {
     const files = await db.select().from(versionFiles).where(eq(versionFiles.versionId, versionId));
     const dir = path.join(deps.scratchDir, `scan-${randomUUID()}`);
     try {
       for (const f of files) {
-        const target = path.join(dir, f.path);
+        const target = joinInside(dir, f.path, { allowRefusedNames: true });
         await mkdir(path.dirname(target), { recursive: true });
         const local = store.localPath?.(f.digest as Digest);
         const linked = local ? await link(local, target).then(() => true, () => false) : false;
@@ -445,14 +477,19 @@ export function createRegistryService(deps: RegistryDeps) {
     return Buffer.concat(chunks);
   }
 
-  /** Bytes the catalog would hold without deduplication, and what it holds. */
+  /**
+   * Bytes the versions `actor` may see would take without deduplication, and what they take.
+   * Counted over those versions only: catalog-wide numbers would change when a new upload matches
+   * a blob of another team's draft, and so tell that it exists.
+   */
   async function storageStats(actor: Actor): Promise<{ referencedBytes: number; storedBytes: number; savedBytes: number }> {
+    requireScope(actor, 'read');
     const [row] = await queryRows<{ referenced: number; stored: number }>(
       db,
-      sql`SELECT coalesce((SELECT sum(size) FROM version_files), 0)::float8 AS referenced,
-                 coalesce((SELECT sum(b.size) FROM blobs b WHERE EXISTS (SELECT 1 FROM version_files f WHERE f.digest = b.digest)), 0)::float8 AS stored`,
+      sql`WITH seen AS (SELECT f.digest, f.size FROM ${VISIBLE_FILES} WHERE ${visibleSql(actor)})
+          SELECT coalesce((SELECT sum(size) FROM seen), 0)::float8 AS referenced,
+                 coalesce((SELECT sum(size) FROM (SELECT DISTINCT digest, size FROM seen) d), 0)::float8 AS stored`,
     );
-    requireScope(actor, 'read');
     const referenced = Number(row?.referenced ?? 0);
     const stored = Number(row?.stored ?? 0);
     return { referencedBytes: referenced, storedBytes: stored, savedBytes: referenced - stored };

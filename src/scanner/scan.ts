@@ -1,5 +1,5 @@
 /**
- * Scans a file or a model folder: walks it (symbolic links are reported, never followed), detects
+ * Scans a file or a model folder: walks it (every folder, `.git` included; symbolic links are reported, never followed), detects
  * each file's format from its content, runs that format's scanner, and turns findings into
  * verdicts. Fails closed: an unknown format, a parse failure, a scanner error or a resource limit
  * is a high finding, so the file is blocked.
@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ScanTarget } from './context.js';
 import { detectFormat, HEAD_BYTES } from './detect.js';
 import { SCANNERS } from './scanners.js';
+import { PATH_PROBLEM_TEXT, pathProblem } from '../registry/file-paths.js';
 import { DEFAULT_LIMITS, finding, overallVerdict, verdictOf, type FileFormat, type FileReport, type Finding, type ScanLimits, type ScanReport } from './types.js';
 
 export interface ScanOptions {
@@ -24,8 +25,6 @@ export interface ScanOptions {
 
 /** Formats that are data, not code, and need no scanner of their own. */
 const INERT: ReadonlySet<FileFormat> = new Set(['text']);
-/** Folders that are tool state, not part of the model. */
-const SKIPPED_DIRS = new Set(['.git', '.cache']);
 
 async function readHead(abs: string, size: number): Promise<Buffer> {
   const fh = await open(abs, 'r');
@@ -52,8 +51,9 @@ async function walk(root: string): Promise<Walked[]> {
     for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const abs = path.join(dir, e.name);
       const rel = path.relative(root, abs).split(path.sep).join('/');
+      // Every folder, `.git` and `.cache` included: a scan reports every file it saw.
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name)) await visit(abs);
+        await visit(abs);
         continue;
       }
       const st = await lstat(abs);
@@ -183,6 +183,18 @@ export function createScanner(opts: ScanOptions = {}) {
     }
   }
 
+  /**
+   * A file the registry refuses by its path (version-control metadata, files git or direnv act
+   * on) is scanned like any other and also blocked for its path: `.git/config` is text to the
+   * scanner, but `git status` in the folder runs its core.fsmonitor.
+   */
+  function withRefusedPath(report: FileReport): FileReport {
+    const reason = pathProblem(report.path);
+    if (reason !== 'VCS_METADATA' && reason !== 'TOOL_TRUSTED') return report;
+    const findings = [...report.findings, finding(reason, 'high', `${PATH_PROBLEM_TEXT[reason]}; the registry refuses this path`, null)];
+    return { ...report, verdict: verdictOf(findings), findings };
+  }
+
   /** Scans a file or a folder. */
   async function scanPath(p: string): Promise<ScanReport> {
     const abs = path.resolve(p);
@@ -209,6 +221,7 @@ export function createScanner(opts: ScanOptions = {}) {
         } else {
           files[i] = await scanOne(e.abs, e.rel, e.size, abs, 0, e.mode, claimed);
         }
+        files[i] = withRefusedPath(files[i]);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));

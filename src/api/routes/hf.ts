@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHfView, HfError } from '../../registry/hf.js';
 import { toAppError } from '../error-handler.js';
-import { parseRange } from '../http-range.js';
+import { parseRange, unsatisfiedRange } from '../http-range.js';
 import { HTTP_STATUS } from '../error-handler.js';
 
 type Params = Record<string, string>;
@@ -70,7 +70,7 @@ export async function hfRoutes(app: FastifyInstance): Promise<void> {
     reply.header('etag', `"${sha}"`).header('x-linked-etag', `"${sha}"`).header('x-linked-size', String(f.file.size));
     const range = parseRange(req.headers.range, f.file.size);
     if (range === 'unsatisfiable') {
-      return reply.code(416).header('content-range', `bytes */${f.file.size}`).send();
+      return reply.code(416).header('content-range', unsatisfiedRange(f.file.size)).send();
     }
     const opened = await app.services.registry.openFile(req.actor, f.model.slug, f.version, f.file.path, range ?? undefined, {
       channel: 'hf',

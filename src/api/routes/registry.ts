@@ -20,7 +20,7 @@ const UploadState = z.object({
   size: z.number(),
   offset: z.number().describe('bytes received: where the next chunk must start'),
   complete: z.boolean(),
-  deduplicated: z.boolean().describe('the store already held these bytes; nothing needs to be sent'),
+  deduplicated: z.boolean().describe('a version you can read already has these bytes; nothing needs to be sent'),
 });
 
 const VersionFile = z.object({
@@ -28,8 +28,8 @@ const VersionFile = z.object({
   digest: z.string(),
   size: z.number(),
   format: z.string(),
-  location: z.string().describe('where the blob lives in the artifact store (file://, oci://, s3://)'),
-  shared: z.boolean().describe('another version holds the same bytes; they are stored once'),
+  location: z.string().optional().describe('where the blob lives in the artifact store (file://, oci://, s3://); shown to admins only'),
+  shared: z.boolean().describe('another version you can see holds the same bytes; they are stored once'),
 });
 
 const Extraction = z.object({
@@ -128,7 +128,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       const rangeFor = (size: number) => {
         const range = parseRange(req.headers.range, size);
         if (range === 'unsatisfiable') {
-          throw new AppError('INVALID_INPUT', `unsatisfiable Range header: ${String(req.headers.range).slice(0, 80)}`, { reason: 'RANGE_NOT_SATISFIABLE' });
+          throw new AppError('RANGE_NOT_SATISFIABLE', `the file has ${size} bytes; Range ${String(req.headers.range).slice(0, 80)} asks for none of them`, { size });
         }
         return range;
       };

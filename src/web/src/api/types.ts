@@ -176,8 +176,9 @@ export interface VersionFile {
   digest: string;
   size: number;
   format: string;
-  location: string;
-  /** Another version holds the same bytes: they are stored once. */
+  /** Where the blob lives in the artifact store: sent to admins only. */
+  location?: string;
+  /** Another version the reader can see holds the same bytes: they are stored once. */
   shared: boolean;
 }
 

@@ -11,25 +11,38 @@ export interface PickedFile {
 
 export interface Picked {
   files: PickedFile[];
-  /** Folders left out (.git and .cache, as `garden push` does), by path. */
+  /** Folders and files left out (as `garden push` does), by path. */
   skipped: string[];
 }
 
-const IGNORED_FOLDERS = new Set(['.git', '.cache']);
+/**
+ * What the server refuses in any folder (src/registry/file-paths.ts, VCS_METADATA and
+ * TOOL_TRUSTED: version-control metadata and files git, direnv or pre-commit act on), plus the
+ * download cache; names compared as the server does (case, trailing dots and spaces).
+ */
+const VCS_NAMES = new Set(['.git', '.hg', '.svn', '.bzr', '_darcs', 'cvs', '.jj']);
+const TRUSTED_NAMES = new Set(['.gitattributes', '.gitmodules', '.lfsconfig', '.gitconfig', '.hgrc', '.hgsub', '.hgsubstate', '.envrc', '.pre-commit-config.yaml']);
+const comparable = (s: string) => s.replace(/:.*$/s, '').replace(/[. ]+$/, '').toLowerCase();
 
-/** The ignored folder a path sits in (`a/.git/x` → `a/.git`), or null. */
-function ignoredFolder(path: string): string | null {
+/** The part of a path that is left out (`a/.git/x` → `a/.git`, `.gitattributes`), or null. */
+function leftOut(path: string): string | null {
   const parts = path.split('/');
-  const i = parts.slice(0, -1).findIndex((s) => IGNORED_FOLDERS.has(s));
-  return i < 0 ? null : parts.slice(0, i + 1).join('/');
+  const names = parts.map(comparable);
+  for (const [i, n] of names.entries()) {
+    const folder = i < names.length - 1;
+    if (VCS_NAMES.has(n) || TRUSTED_NAMES.has(n) || (folder && n === '.cache') || (n === 'workflows' && names[i - 1] === '.github')) {
+      return parts.slice(0, i + 1).join('/');
+    }
+  }
+  return null;
 }
 
 function collect(entries: PickedFile[]): Picked {
   const skipped = new Set<string>();
   const files = entries.filter((f) => {
-    const folder = ignoredFolder(f.path);
-    if (folder) skipped.add(folder);
-    return !folder;
+    const out = leftOut(f.path);
+    if (out) skipped.add(out);
+    return !out;
   });
   return { files, skipped: [...skipped] };
 }
@@ -68,9 +81,10 @@ const fileOf = (entry: FileSystemFileEntry) => new Promise<File>((resolve, rejec
 async function walk(entry: FileSystemEntry, prefix: string, out: Picked): Promise<void> {
   const path = `${prefix}${entry.name}`;
   if (entry.isFile) {
-    out.files.push({ path, file: await fileOf(entry as FileSystemFileEntry) });
+    if (leftOut(path)) out.skipped.push(path);
+    else out.files.push({ path, file: await fileOf(entry as FileSystemFileEntry) });
   } else if (entry.isDirectory) {
-    if (IGNORED_FOLDERS.has(entry.name)) {
+    if (leftOut(`${path}/x`) === path) {
       out.skipped.push(path);
       return;
     }
