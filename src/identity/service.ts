@@ -257,7 +257,14 @@ export function createIdentityService(deps: IdentityDeps) {
 
   // ---- administration ----
 
-  const requireAdmin = requireAdminRole;
+  /**
+   * Administration here needs the admin role and scope, plus the scope of the access itself: read
+   * to list, write to change (as for tokens: a read-only admin token changes nothing).
+   */
+  function requireAdmin(actor: Actor, what: string, access: 'read' | 'write' = 'write'): void {
+    requireScope(actor, access);
+    requireAdminRole(actor, what);
+  }
 
   async function createUser(actor: Actor, input: UserInput): Promise<{ id: string; username: string }> {
     requireAdmin(actor, 'create users');
@@ -294,7 +301,7 @@ export function createIdentityService(deps: IdentityDeps) {
   }
 
   async function listUsers(actor: Actor) {
-    requireAdmin(actor, 'list users');
+    requireAdmin(actor, 'list users', 'read');
     return queryRows<{ id: string; username: string; name: string; email: string | null; platformRole: PlatformRole; disabled: boolean; lastLoginAt: string | null; teams: { slug: string; role: TeamRole }[] }>(
       db,
       sql`SELECT u.id, u.username, u.name, u.email, u.platform_role AS "platformRole", u.disabled, u.last_login_at AS "lastLoginAt",
@@ -394,7 +401,7 @@ export function createIdentityService(deps: IdentityDeps) {
   async function listTokens(actor: Actor, opts: { username?: string | undefined; all?: boolean | undefined } = {}): Promise<TokenView[]> {
     const a = requireUser(actor);
     requireScope(actor, 'read');
-    if (opts.all || (opts.username && opts.username !== a.username)) requireAdmin(actor, "list other users' tokens");
+    if (opts.all || (opts.username && opts.username !== a.username)) requireAdmin(actor, "list other users' tokens", 'read');
     const who = opts.all ? undefined : (opts.username ?? a.username);
     const rows = await db
       .select({ t: apiTokens, username: users.username })
