@@ -122,10 +122,11 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
       // Checked first: a valid token gets in whatever failed from this address before.
       const actor = m ? await identity.resolveToken(given, `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`) : null;
       if (!actor) {
-        const credential = `token:${sha256(given)}`;
-        const limited = failures.address.over(ip) || failures.credential.over(credential);
+        // Per credential: the same bad token again and again (a client that kept a revoked one).
+        const credential = m ? `token:${sha256(given)}` : null;
+        const limited = failures.address.over(ip) || (credential !== null && failures.credential.over(credential));
         failures.address.fail(ip);
-        failures.credential.fail(credential);
+        if (credential) failures.credential.fail(credential);
         if (limited) throw new AppError('RATE_LIMITED', 'too many failed sign-in or token attempts from this address; retry in a minute');
         throw new AppError('UNAUTHENTICATED', m ? 'the API token is unknown, expired or revoked' : 'Authorization must be "Bearer <token>"');
       }

@@ -20,7 +20,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin, isReviewer, type Actor } from '../identity/index.js';
 
 /** What shapes a cached answer besides the URL: visibility (role and teams) and the credential's scopes. */
-export function audience(a: Actor): string {
+function audience(a: Actor): string {
   const scopes = a.kind === 'user' ? [...a.scopes].sort().join(',') : a.kind;
   if (isAdmin(a) || isReviewer(a)) return `all ${scopes}`;
   if (a.kind !== 'user') return 'anonymous';
