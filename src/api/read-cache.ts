@@ -12,8 +12,10 @@
  * share an entry only when everything that shapes the answer is the same for both, which is what
  * the key's audience holds: what they may see (every version for reviewers and admins; else
  * published versions plus the drafts of their teams; anonymous callers only published ones) and
- * the scopes of their credential. Per-object decisions (a draft of another team is 404) happen in
- * compute(), whose refusals are thrown and never stored.
+ * the scopes of their credential. The public-catalog setting is not in the key: it decides whether
+ * anonymous callers pass `authorize` (checked on every request), not what they see. Per-object
+ * decisions (a draft of another team is 404) happen in compute(), whose refusals are thrown and
+ * never stored.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
