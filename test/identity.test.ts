@@ -97,6 +97,10 @@ describe('API tokens', () => {
     expect((await app.inject({ url: '/api/v1/models', headers: bearer(admin), remoteAddress: '10.1.2.4' })).statusCode).toBe(200);
     // Another address's first bad token is still an ordinary 401.
     expect((await app.inject({ url: '/api/v1/models', headers: bearer(`mgt_${'2'.repeat(32)}_${'c'.repeat(43)}`), remoteAddress: '10.1.2.4' })).statusCode).toBe(401);
+    // One bad token sent again and again (a client that kept a revoked token), from many addresses.
+    const again: number[] = [];
+    for (let i = 0; i < 11; i++) again.push((await app.inject({ url: '/api/v1/models', headers: bearer(`mgt_${'3'.repeat(32)}_${'d'.repeat(43)}`), remoteAddress: `10.3.${i}.1` })).statusCode);
+    expect(again).toEqual([...Array(10).fill(401), 429]);
   });
 
   it('token management needs the scope of what it does: read to list, write to create or revoke, the admin scope and role for other users', async () => {
