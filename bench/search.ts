@@ -7,7 +7,7 @@
  * and of a trivial JSON route (/healthz) in the same run, their ratio, and the list route with the
  * read cache off. Load: autocannon, 10 connections, loopback.
  */
-import { systemActor } from '../src/identity/index.js';
+import { requireReader, systemActor } from '../src/identity/index.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,7 +118,7 @@ for (const kind of kinds) {
     await app.close();
     // The same list route with the read cache off: every request goes to the database.
     const uncached = await buildApp({
-      services: { ...services, readCache: createReadCache({ maxEntries: 0 }) },
+      services: { ...services, readCache: createReadCache({ authorize: (a) => requireReader(a, services.identity.publicCatalog), maxEntries: 0 }) },
       logger: createLogger('silent'),
       webDir: '/nonexistent',
     });

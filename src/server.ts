@@ -8,6 +8,7 @@ import { registerDemoSuites } from './eval/demo-suites.js';
 import type { Config } from './core/config.js';
 import { openDatabase } from './core/db/index.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { deliverFirstAdmin } from './first-admin.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -42,7 +43,7 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
     { url, database: database.kind, schemaVersion: await database.schemaVersion(), startupMs: Date.now() - started },
     'Model Garden ready',
   );
-  if (boot) printBootstrap(url, boot);
+  if (boot) deliverFirstAdmin(boot, { url, dataDir: config.dataDir, stdoutIsTTY: process.stdout.isTTY === true, write: (t) => process.stdout.write(t), logger });
   await services.jobs.start({ workers: config.workers });
   await services.jobs.schedule('registry-housekeeping', '*/10 * * * *');
   await services.jobs.schedule('reap-endpoints', '* * * * *');
@@ -61,19 +62,4 @@ export async function startServer(config: Readonly<Config>, logger: Logger = cre
       await database.close();
     },
   };
-}
-
-/** First start only: the admin's sign-in and token, shown once (they are stored hashed). */
-function printBootstrap(url: string, boot: { username: string; password: string; token: string | null }): void {
-  const lines = [
-    '',
-    '  Model Garden first start: an admin account was created. This is shown once; keep it safe.',
-    `    sign in at ${url}  as  ${boot.username}  /  ${boot.password}`,
-    boot.token
-      ? `    API token (admin, 30 days):  ${boot.token}\n    e.g. export GARDEN_TOKEN=${boot.token}`
-      : '    API token: the GARDEN_ADMIN_TOKEN you set acts as this admin',
-    '    Change the password with:  garden user set-password admin',
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,9 +1,12 @@
 /**
  * The authorization matrix: every route of the API × every role (anonymous, a viewer, a
  * contributor and a team lead of team alpha, a contributor of team beta, a platform reviewer, an
- * admin, and a read-only token), against resources of both teams. Each case lists who may do it;
- * any other caller must be refused (401, 403, or 404 where a draft must stay invisible), and a
- * route without a case fails the test, so new routes must be classified here.
+ * admin, and a read-only token), against resources of both teams, on both databases. Each case
+ * lists who may do it; any other caller must be refused (401, 403, or 404 where a draft must stay
+ * invisible), and a route without a case fails the test, so new routes must be classified here.
+ * Each route also declares the token scopes it needs (ROUTE_SCOPES; a case may differ): a caller
+ * with the right role whose token lacks one of them must get 403, and a token with exactly those
+ * scopes must be enough. A route without declared scopes fails like an unclassified one.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -11,12 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import type { Services } from '../src/api/services.js';
 import { resolveVersion, VersionFields } from '../src/catalog/index.js';
-import { deployments, evaluationRuns } from '../src/core/db/schema.js';
+import { deployments, evaluationRuns, modelVersions, submissions } from '../src/core/db/schema.js';
 import { createLogger } from '../src/core/logger.js';
-import { systemActor, type Scope } from '../src/identity/index.js';
+import { SCOPES, systemActor, type Scope } from '../src/identity/index.js';
 import { BUILT_IN_TEMPLATES } from '../src/deploy/index.js';
-import { createTestServices } from './harness.js';
+import { createTestServices, dbKinds } from './harness.js';
 import { Readable } from 'node:stream';
+import { eq } from 'drizzle-orm';
 
 const SYS = systemActor('test');
 const ROLES = ['anonymous', 'viewerA', 'contribA', 'leadA', 'contribB', 'reviewer', 'admin', 'readonlyA'] as const;
@@ -32,6 +36,17 @@ const ADMIN: Role[] = ['admin'];
 /** Users whose credential may write (the read-only token may not). */
 const WRITERS: Role[] = USERS.filter((r) => r !== 'readonlyA');
 
+/** The user behind each role's tokens (the read-only token is contrib-a's). */
+const USERNAME: Record<Exclude<Role, 'anonymous'>, string> = {
+  viewerA: 'viewer-a',
+  contribA: 'contrib-a',
+  leadA: 'lead-a',
+  contribB: 'contrib-b',
+  reviewer: 'reviewer',
+  admin: 'admin',
+  readonlyA: 'contrib-a',
+};
+
 interface Case {
   /** The route as registered, "METHOD /url". */
   route: string;
@@ -39,8 +54,112 @@ interface Case {
   allow: Role[] | 'public';
   /** The status allowed callers get, when it is fixed (e.g. 409: authorized, but the version is immutable). */
   status?: number;
+  /** The token scopes this case needs when not the route's (ROUTE_SCOPES); per role when it differs by role. */
+  scopes?: Scope[] | ((role: Role) => Scope[]);
   req: (n: number) => { method: string; url: string; payload?: unknown; headers?: Record<string, string> };
 }
+
+const R: Scope[] = ['read'];
+/** A change: write, and read too (a change answers with what it changed). */
+const RW: Scope[] = ['read', 'write'];
+/** Starting or stopping endpoints: deploy, and read (the version deployed). */
+const RD: Scope[] = ['read', 'deploy'];
+const A: Scope[] = ['admin'];
+/**
+ * The scopes a token needs for each route, besides the caller's role: read to read, read and
+ * write to change, read and deploy to start or stop endpoints, admin for administration (identity
+ * administration with read or write as the access is). [] for routes anyone may call, or any
+ * valid credential.
+ */
+const ROUTE_SCOPES: Record<string, Scope[]> = {
+  'GET /healthz': [],
+  'GET /readyz': [],
+  'GET /metrics': R,
+  'GET /api/v1/openapi.json': [],
+  'GET /api/v1/status': R,
+  'GET /api/v1/auth/config': [],
+  'POST /api/v1/auth/login': [],
+  'POST /api/v1/auth/logout': [],
+  'GET /api/v1/auth/oidc/start': [],
+  'GET /api/v1/auth/oidc/callback': [],
+  'GET /api/v1/me': [],
+  'GET /api/v1/users': ['read', 'admin'],
+  'POST /api/v1/users': ['write', 'admin'],
+  'PATCH /api/v1/users/:username': ['write', 'admin'],
+  'POST /api/v1/teams': ['write', 'admin'],
+  'PUT /api/v1/teams/:team/members/:username': ['write', 'admin'],
+  'DELETE /api/v1/teams/:team/members/:username': ['write', 'admin'],
+  'GET /api/v1/tokens': R,
+  'POST /api/v1/tokens': RW, // a token mints only scopes it has: a read token needs read
+  'DELETE /api/v1/tokens/:id': ['write'],
+  'PUT /api/v1/settings/public-catalog': ['write', 'admin'],
+  'GET /api/v1/reviews/queue': R,
+  'GET /api/v1/suites': R,
+  'POST /api/v1/suites': A,
+  'POST /api/v1/models/:slug/versions/:version/submit': RW,
+  'POST /api/v1/models/:slug/versions/:version/acknowledge': RW,
+  'POST /api/v1/models/:slug/versions/:version/sign-off': RW,
+  'POST /api/v1/models/:slug/versions/:version/approve': RW,
+  'POST /api/v1/models/:slug/versions/:version/reject': RW,
+  'POST /api/v1/models/:slug/versions/:version/promote': RW,
+  'GET /api/v1/models/:slug/versions/:version/submission': R,
+  'GET /api/v1/models/:slug/versions/:version/scan-report': R,
+  'GET /api/v1/models/:slug/versions/:version/history': R,
+  'POST /api/v1/models/:slug/versions/:version/policy-check': R,
+  'GET /api/v1/jobs': A,
+  'POST /api/v1/jobs/:name/:id/retry': A,
+  'GET /api/v1/audit': R,
+  'GET /api/v1/audit/export': R,
+  'GET /api/v1/audit/verify': R,
+  'GET /api/v1/models': R,
+  'POST /api/v1/models': RW,
+  'GET /api/v1/models/:slug': R,
+  'PATCH /api/v1/models/:slug': RW,
+  'GET /api/v1/models/:slug/versions': R,
+  'POST /api/v1/models/:slug/versions': RW,
+  'GET /api/v1/models/:slug/versions/:version': R,
+  'PATCH /api/v1/models/:slug/versions/:version': RW,
+  'GET /api/v1/search': R,
+  'GET /api/v1/teams': R,
+  'GET /api/v1/registry/stats': R,
+  'POST /api/v1/import': A,
+  'POST /api/v1/models/:slug/versions/:version/uploads': RW,
+  'GET /api/v1/uploads/:id': RW,
+  'PATCH /api/v1/uploads/:id': RW,
+  'POST /api/v1/models/:slug/versions/:version/files/commit': RW,
+  'GET /api/v1/models/:slug/versions/:version/files': R,
+  'GET /api/v1/models/:slug/versions/:version/files/*': R,
+  'GET /api/v1/models/:slug/versions/:version/extraction': R,
+  'POST /api/v1/models/:slug/versions/:version/prefill': RW,
+  'GET /api/v1/deployment-templates': R,
+  'GET /api/v1/deployment-templates/:name': R,
+  'PUT /api/v1/deployment-templates/:name': A,
+  'DELETE /api/v1/deployment-templates/:name': A,
+  'GET /api/v1/eval-limits': R,
+  'PUT /api/v1/eval-limits': A,
+  'GET /api/v1/teams/:team/quota': R,
+  'PUT /api/v1/teams/:team/quota': A,
+  'POST /api/v1/deployments': RD,
+  'POST /api/v1/models/:slug/versions/:version/eval-endpoint': RD,
+  'GET /api/v1/deployments': R,
+  'GET /api/v1/deployments/:id': R,
+  'POST /api/v1/deployments/:id/stop': RD,
+  'POST /api/v1/deployments/:id/try': R,
+  'POST /api/v1/deployments/:id/chat/stream': R,
+  'POST /api/v1/compare': R,
+  'POST /api/v1/models/:slug/versions/:version/evaluations': ['read', 'write', 'deploy'],
+  'GET /api/v1/models/:slug/versions/:version/evaluations': R,
+  'GET /api/v1/evaluations/:id': R,
+  'GET /hf/api/models/:ns/:name': R,
+  'GET /hf/api/models/:ns/:name/revision/:rev': R,
+  'GET /hf/api/models/:ns/:name/tree/:rev': R,
+  'GET /hf/api/models/:ns/:name/tree/:rev/*': R,
+  'POST /hf/api/models/:ns/:name/paths-info/:rev': R,
+  'GET /hf/:ns/:name/resolve/:rev/*': R,
+  'GET /hf/:ns/:name/raw/:rev/*': R,
+};
+
+const scopesOf = (c: Case, role: Role): Scope[] | undefined => (typeof c.scopes === 'function' ? c.scopes(role) : (c.scopes ?? ROUTE_SCOPES[c.route]));
 
 let app: FastifyInstance;
 let services: Services;
@@ -48,8 +167,12 @@ let cleanup: () => Promise<void>;
 const tokens = {} as Record<Role, string | undefined>;
 const uploads = { alpha: '', beta: '' };
 let betaTokenId = '';
+/** Tokens of the admin user and of a user in no role, to revoke. */
+const tokenIds = { adminOwn: '', bystander: '' };
 const deploymentIds: string[] = [];
 let runId = '';
+/** Tokens with a given set of scopes, per user (made when first needed). */
+const scopedTokens = new Map<string, string>();
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -72,54 +195,13 @@ async function userToken(username: string, scopes: Scope[]): Promise<string> {
   return (await services.identity.createToken(admin, { name: `${username}-${scopes.join('-')}`, scopes, expiresInDays: 1, username })).token;
 }
 
-beforeAll(async () => {
-  const t = await createTestServices('pglite');
-  services = t.services;
-  cleanup = t.cleanup;
-  tokens.admin = t.adminToken;
-  const { identity } = services;
-  for (const [name, role] of [['viewer-a', 'viewer'], ['contrib-a', 'contributor'], ['lead-a', 'team_lead']] as const) {
-    await identity.createUser(SYS, { username: name });
-    await identity.addMembership(SYS, 'alpha', name, role);
-  }
-  await identity.createUser(SYS, { username: 'contrib-b' });
-  await identity.addMembership(SYS, 'beta', 'contrib-b', 'contributor');
-  await identity.createUser(SYS, { username: 'reviewer', platformRole: 'reviewer' });
-  await identity.createUser(SYS, { username: 'bystander' });
-  const all: Scope[] = ['read', 'write', 'deploy'];
-  tokens.viewerA = await userToken('viewer-a', all);
-  tokens.contribA = await userToken('contrib-a', all);
-  tokens.leadA = await userToken('lead-a', all);
-  tokens.contribB = await userToken('contrib-b', all);
-  tokens.reviewer = await userToken('reviewer', all);
-  tokens.readonlyA = await userToken('contrib-a', ['read']);
-  const admin = (await identity.resolveToken(t.adminToken, 'setup'))!;
-  betaTokenId = (await identity.createToken(admin, { name: 'to-revoke', scopes: ['read'], expiresInDays: 1, username: 'contrib-b' })).view.id;
-
-  await modelWithFile('alpha-pub', 'alpha', '1.0.0', true);
-  await modelWithFile('alpha-draft', 'alpha', '0.1.0', false);
-  await modelWithFile('beta-draft', 'beta', '0.1.0', false);
-  const body = Buffer.from('abc');
-  uploads.alpha = (await services.registry.startUpload(SYS, 'alpha-draft', '0.1.0', { path: 'weights/a.bin', digest: sha(body), size: 3 })).id;
-  uploads.beta = (await services.registry.startUpload(SYS, 'beta-draft', '0.1.0', { path: 'weights/b.bin', digest: sha(body), size: 3 })).id;
-
-  // Two stopped evaluation endpoints of team alpha and a finished suite run, to address by id.
-  const pubVersion = await resolveVersion(services.database.db, 'alpha-pub', '1.0.0');
-  for (let i = 0; i < 2; i++) {
-    const [row] = await services.database.db.insert(deployments).values({ versionId: pubVersion!.id, name: `mg-test-${i}`, team: 'alpha', useCase: 'evaluation', environment: 'evaluation', state: 'stopped' }).returning({ id: deployments.id });
-    deploymentIds.push(row!.id);
-  }
-  await services.suites.register(SYS, { name: 'plain', task: 'question-answering', metrics: ['accuracy'] });
-  [{ id: runId }] = (await services.database.db.insert(evaluationRuns).values({ suite: 'plain', suiteRevision: 1, versionId: pubVersion!.id, state: 'failed' }).returning({ id: evaluationRuns.id })) as [{ id: string }];
-
-  app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await cleanup?.();
-});
+/** A token of `role`'s user with exactly `scopes`. */
+async function scopedToken(role: Exclude<Role, 'anonymous'>, scopes: Scope[]): Promise<string> {
+  const key = `${USERNAME[role]} ${[...scopes].sort().join(',')}`;
+  let t = scopedTokens.get(key);
+  if (!t) scopedTokens.set(key, (t = await userToken(USERNAME[role], scopes)));
+  return t;
+}
 
 const get = (url: string) => () => ({ method: 'GET', url });
 const json = (method: string, url: string, payload: (n: number) => unknown) => (n: number) => ({ method, url, payload: payload(n) });
@@ -148,11 +230,14 @@ function cases(): Case[] {
     { route: 'PUT /api/v1/teams/:team/members/:username', what: 'add a member to own team', allow: ADMIN, req: json('PUT', `${v1}/teams/alpha/members/contrib-b`, () => ({ role: 'viewer' })) },
     { route: 'DELETE /api/v1/teams/:team/members/:username', what: 'remove a member', allow: ADMIN, req: () => ({ method: 'DELETE', url: `${v1}/teams/alpha/members/contrib-b` }) },
     { route: 'GET /api/v1/tokens', what: 'own tokens', allow: USERS, req: get(`${v1}/tokens`) },
-    { route: 'GET /api/v1/tokens', what: "everyone's tokens", allow: ADMIN, req: get(`${v1}/tokens?all=true`) },
+    { route: 'GET /api/v1/tokens', what: "everyone's tokens", allow: ADMIN, scopes: ['read', 'admin'], req: get(`${v1}/tokens?all=true`) },
+    { route: 'GET /api/v1/tokens', what: "another user's tokens", allow: ADMIN, scopes: ['read', 'admin'], req: get(`${v1}/tokens?username=bystander`) },
     { route: 'POST /api/v1/tokens', what: 'own token (scopes within the caller’s)', allow: WRITERS, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'] })) },
-    { route: 'POST /api/v1/tokens', what: 'own token with more scopes than the caller’s', allow: ADMIN, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read', 'write', 'deploy', 'admin'] })) },
-    { route: 'POST /api/v1/tokens', what: "another user's token", allow: ADMIN, req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'], username: 'bystander' })) },
-    { route: 'DELETE /api/v1/tokens/:id', what: "revoke contrib-b's token", allow: ['contribB', 'admin'], req: () => ({ method: 'DELETE', url: `${v1}/tokens/${betaTokenId}` }) },
+    { route: 'POST /api/v1/tokens', what: 'own token with more scopes than the caller’s', allow: ADMIN, scopes: [...SCOPES], req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read', 'write', 'deploy', 'admin'] })) },
+    { route: 'POST /api/v1/tokens', what: "another user's token", allow: ADMIN, scopes: ['read', 'write', 'admin'], req: json('POST', `${v1}/tokens`, (n) => ({ name: `t${n}`, scopes: ['read'], username: 'bystander' })) },
+    { route: 'DELETE /api/v1/tokens/:id', what: "revoke contrib-b's token (its owner's or another user's)", allow: ['contribB', 'admin'], scopes: (r) => (r === 'admin' ? ['write', 'admin'] : ['write']), req: () => ({ method: 'DELETE', url: `${v1}/tokens/${betaTokenId}` }) },
+    { route: 'DELETE /api/v1/tokens/:id', what: "revoke one of the admin's own tokens", allow: ADMIN, req: () => ({ method: 'DELETE', url: `${v1}/tokens/${tokenIds.adminOwn}` }) },
+    { route: 'DELETE /api/v1/tokens/:id', what: "revoke another user's token", allow: ADMIN, scopes: ['write', 'admin'], req: () => ({ method: 'DELETE', url: `${v1}/tokens/${tokenIds.bystander}` }) },
     { route: 'PUT /api/v1/settings/public-catalog', what: 'make the catalog public', allow: ADMIN, req: json('PUT', `${v1}/settings/public-catalog`, () => ({ public: false })) },
     // review queues and suites; approvals on a draft meet the workflow (409) once authorized
     { route: 'GET /api/v1/reviews/queue', what: 'my review queue', allow: USERS, req: get(`${v1}/reviews/queue`) },
@@ -194,9 +279,13 @@ function cases(): Case[] {
     { route: 'POST /api/v1/deployments/:id/chat/stream', what: "stream a chat from alpha's endpoint", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/chat/stream`, payload: { messages: [{ role: 'user', content: 'hi' }] } }) },
     { route: 'POST /api/v1/compare', what: "compare alpha's endpoints", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/compare`, payload: { deployments: deploymentIds, inputs: ['x'] } }) },
     // evaluation runs: the suite has no dataset, so authorized callers meet INVALID_INPUT (400)
-    { route: 'POST /api/v1/models/:slug/versions/:version/evaluations', what: 'run a suite on alpha-pub', allow: ['contribA', 'leadA', 'reviewer', 'admin'], status: 400, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/evaluations`, () => ({ suite: 'plain' })) },
+    // Contributors pass the team-role check (read, write); reviewers and admins only need deploy.
+    { route: 'POST /api/v1/models/:slug/versions/:version/evaluations', what: 'run a suite on alpha-pub', allow: ['contribA', 'leadA', 'reviewer', 'admin'], status: 400, scopes: (r) => (r === 'reviewer' || r === 'admin' ? ['deploy'] : ['read', 'write', 'deploy']), req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/evaluations`, () => ({ suite: 'plain' })) },
     { route: 'GET /api/v1/models/:slug/versions/:version/evaluations', what: 'suite runs of alpha-pub', allow: USERS, req: get(`${v1}/models/alpha-pub/versions/1.0.0/evaluations`) },
     { route: 'GET /api/v1/evaluations/:id', what: 'a suite run of alpha-pub', allow: USERS, req: () => ({ method: 'GET', url: `${v1}/evaluations/${runId}` }) },
+    // a submitted alpha version: its team, reviewers and admins read where it stands
+    { route: 'GET /api/v1/models/:slug/versions/:version/submission', what: 'alpha submission state', allow: SEE_ALPHA, req: get(`${v1}/models/alpha-sub/versions/1.0.0/submission`) },
+    { route: 'GET /api/v1/models/:slug/versions/:version/scan-report', what: 'alpha scan report', allow: SEE_ALPHA, req: get(`${v1}/models/alpha-sub/versions/1.0.0/scan-report`) },
   ];
   for (const [team, draft, see, write] of [
     ['alpha', 'alpha-draft', SEE_ALPHA, WRITE_ALPHA],
@@ -266,11 +355,76 @@ function headersFor(role: Role): Record<string, string> {
   return t ? { authorization: `Bearer ${t}` } : {};
 }
 
-describe('authorization matrix', () => {
+
+describe.each(dbKinds())('authorization matrix on %s', (kind) => {
+  beforeAll(async () => {
+    deploymentIds.length = 0;
+    scopedTokens.clear();
+    const t = await createTestServices(kind);
+    services = t.services;
+    cleanup = t.cleanup;
+    tokens.admin = t.adminToken;
+    const { identity } = services;
+    for (const [name, role] of [['viewer-a', 'viewer'], ['contrib-a', 'contributor'], ['lead-a', 'team_lead']] as const) {
+      await identity.createUser(SYS, { username: name });
+      await identity.addMembership(SYS, 'alpha', name, role);
+    }
+    await identity.createUser(SYS, { username: 'contrib-b' });
+    await identity.addMembership(SYS, 'beta', 'contrib-b', 'contributor');
+    await identity.createUser(SYS, { username: 'reviewer', platformRole: 'reviewer' });
+    await identity.createUser(SYS, { username: 'bystander' });
+    const all: Scope[] = ['read', 'write', 'deploy'];
+    tokens.viewerA = await userToken('viewer-a', all);
+    tokens.contribA = await userToken('contrib-a', all);
+    tokens.leadA = await userToken('lead-a', all);
+    tokens.contribB = await userToken('contrib-b', all);
+    tokens.reviewer = await userToken('reviewer', all);
+    tokens.readonlyA = await userToken('contrib-a', ['read']);
+    const admin = (await identity.resolveToken(t.adminToken, 'setup'))!;
+    betaTokenId = (await identity.createToken(admin, { name: 'to-revoke', scopes: ['read'], expiresInDays: 1, username: 'contrib-b' })).view.id;
+    tokenIds.adminOwn = (await identity.createToken(admin, { name: 'to-revoke', scopes: ['read'], expiresInDays: 1, username: 'admin' })).view.id;
+    tokenIds.bystander = (await identity.createToken(admin, { name: 'to-revoke', scopes: ['read'], expiresInDays: 1, username: 'bystander' })).view.id;
+
+    await modelWithFile('alpha-pub', 'alpha', '1.0.0', true);
+    await modelWithFile('alpha-draft', 'alpha', '0.1.0', false);
+    await modelWithFile('beta-draft', 'beta', '0.1.0', false);
+    // A submitted alpha version waiting for sign-off (its scan passed), to read its review state.
+    await modelWithFile('alpha-sub', 'alpha', '1.0.0', false);
+    const submitted = await resolveVersion(services.database.db, 'alpha-sub', '1.0.0');
+    await services.database.db.update(modelVersions).set({ lifecycle: 'submitted' }).where(eq(modelVersions.id, submitted!.id));
+    await services.database.db.insert(submissions).values({ versionId: submitted!.id, stage: 'awaiting_signoff', scanVerdict: 'pass' });
+    const body = Buffer.from('abc');
+    uploads.alpha = (await services.registry.startUpload(SYS, 'alpha-draft', '0.1.0', { path: 'weights/a.bin', digest: sha(body), size: 3 })).id;
+    uploads.beta = (await services.registry.startUpload(SYS, 'beta-draft', '0.1.0', { path: 'weights/b.bin', digest: sha(body), size: 3 })).id;
+
+    // Two stopped evaluation endpoints of team alpha and a finished suite run, to address by id.
+    const pubVersion = await resolveVersion(services.database.db, 'alpha-pub', '1.0.0');
+    for (let i = 0; i < 2; i++) {
+      const [row] = await services.database.db.insert(deployments).values({ versionId: pubVersion!.id, name: `mg-test-${i}`, team: 'alpha', useCase: 'evaluation', environment: 'evaluation', state: 'stopped' }).returning({ id: deployments.id });
+      deploymentIds.push(row!.id);
+    }
+    await services.suites.register(SYS, { name: 'plain', task: 'question-answering', metrics: ['accuracy'] });
+    [{ id: runId }] = (await services.database.db.insert(evaluationRuns).values({ suite: 'plain', suiteRevision: 1, versionId: pubVersion!.id, state: 'failed' }).returning({ id: evaluationRuns.id })) as [{ id: string }];
+
+    app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await cleanup?.();
+  });
+
   it('classifies every route', () => {
     const covered = new Set(cases().map((c) => c.route));
     const missing = app.routeList.map((r) => `${r.method} ${r.url}`).filter((r) => !covered.has(r));
     expect(missing).toEqual([]);
+  });
+
+  it('declares the token scopes every route needs', () => {
+    const routes = app.routeList.map((r) => `${r.method} ${r.url}`);
+    expect(routes.filter((r) => !(r in ROUTE_SCOPES))).toEqual([]);
+    expect(Object.keys(ROUTE_SCOPES).filter((r) => !routes.includes(r))).toEqual([]);
   });
 
   it('allows exactly the roles each case names, for every route, role and team', async () => {
@@ -301,6 +455,51 @@ describe('authorization matrix', () => {
     }
     expect(unexpected).toEqual([]);
     expect(denials).toBeGreaterThan(200);
+  });
+
+  it('refuses a token lacking a scope the case needs, even for a role that may, and accepts one with exactly those scopes', async () => {
+    const unexpected: string[] = [];
+    let n = 100_000;
+    let refusals = 0;
+    // The matrix above completed and committed the uploads: new ones to address.
+    const body = Buffer.from('abc');
+    uploads.alpha = (await services.registry.startUpload(SYS, 'alpha-draft', '0.1.0', { path: 'weights/a2.bin', digest: sha(body), size: 3 })).id;
+    uploads.beta = (await services.registry.startUpload(SYS, 'beta-draft', '0.1.0', { path: 'weights/b2.bin', digest: sha(body), size: 3 })).id;
+    for (const c of cases()) {
+      if (c.allow === 'public') continue;
+      // The least privileged role that may, and the admin (who passes role checks another way).
+      type Holder = Exclude<Role, 'anonymous' | 'readonlyA'>;
+      const mayRoles = c.allow.filter((r): r is Holder => r !== 'anonymous' && r !== 'readonlyA');
+      const first = mayRoles[0];
+      const asRoles = new Set<Holder>([...(first ? [first] : []), ...(mayRoles.includes('admin') ? (['admin'] as const) : [])]);
+      for (const role of asRoles) {
+        const needs = scopesOf(c, role);
+        if (!needs) {
+          unexpected.push(`${c.route} (${c.what}): no scopes declared`);
+          continue;
+        }
+        const send = async (scopes: Scope[]) => {
+          const r = c.req(n++);
+          return app.inject({ method: r.method as 'GET', url: r.url, payload: r.payload as string, headers: { ...(r.headers ?? {}), authorization: `Bearer ${await scopedToken(role, scopes)}` } });
+        };
+        for (const lacking of needs) {
+          const res = await send(SCOPES.filter((s) => s !== lacking));
+          // Refused for that scope: the API's `need`, or the Hugging Face API's plain message.
+          const need = res.statusCode === 403 ? res.json<{ error?: { details?: { need?: string } } }>().error?.details?.need : undefined;
+          if (res.statusCode !== 403 || !(need === `scope ${lacking}` || res.body.includes(`lacks the ${lacking} scope`))) {
+            unexpected.push(`${role} ${c.route} (${c.what}) without ${lacking}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+          }
+          refusals++;
+        }
+        if (!needs.length) continue;
+        const enough = await send(needs);
+        if ([401, 403, 404].includes(enough.statusCode) || enough.statusCode >= 500 || (c.status !== undefined && enough.statusCode !== c.status)) {
+          unexpected.push(`${role} ${c.route} (${c.what}) with only ${needs.join('+')}: ${enough.statusCode} ${enough.body.slice(0, 160)}`);
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
+    expect(refusals).toBeGreaterThan(150);
   });
 
   it('records every 403 in the audit trail with who, what and why', async () => {

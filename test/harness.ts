@@ -99,7 +99,8 @@ export function withAuth<T extends FastifyInstance>(app: T, token: string): T {
   const patched = (o: InjectArg) => {
     const opts = typeof o === 'string' ? { url: o } : o;
     const headers = opts.headers ?? {};
-    return inject({ ...opts, headers: 'authorization' in headers ? headers : { ...headers, authorization: `Bearer ${token}` } });
+    const own = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined));
+    return inject({ ...opts, headers: 'authorization' in headers ? own : { ...headers, authorization: `Bearer ${token}` } });
   };
   Object.defineProperty(app, 'inject', { value: patched, configurable: true, writable: true });
   return app;

@@ -87,12 +87,80 @@ describe('API tokens', () => {
     }
   });
 
-  it('slows down guessing: after 20 bad tokens from one address, 429 with Retry-After', async () => {
+  it('slows down guessing without locking out valid tokens: bad tokens from an address over its limit get 429, a valid one still gets in', async () => {
     let last = 0;
     for (let i = 0; i < 22; i++) last = (await app.inject({ url: '/api/v1/models', headers: bearer(`mgt_${'0'.repeat(32)}_${'a'.repeat(43)}`), remoteAddress: '10.1.2.3' })).statusCode;
-    const r = await app.inject({ url: '/api/v1/models', headers: bearer(admin), remoteAddress: '10.1.2.3' });
-    expect([last, r.statusCode, r.headers['retry-after']]).toEqual([429, 429, '60']);
+    const other = await app.inject({ url: '/api/v1/models', headers: bearer(`mgt_${'1'.repeat(32)}_${'b'.repeat(43)}`), remoteAddress: '10.1.2.3' });
+    expect([last, other.statusCode, other.headers['retry-after']]).toEqual([429, 429, '60']);
+    // Behind one NAT: the valid token of a colleague at the same address is not refused.
+    expect((await app.inject({ url: '/api/v1/models', headers: bearer(admin), remoteAddress: '10.1.2.3' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/api/v1/models', headers: bearer(admin), remoteAddress: '10.1.2.4' })).statusCode).toBe(200);
+    // Another address's first bad token is still an ordinary 401.
+    expect((await app.inject({ url: '/api/v1/models', headers: bearer(`mgt_${'2'.repeat(32)}_${'c'.repeat(43)}`), remoteAddress: '10.1.2.4' })).statusCode).toBe(401);
+    // One bad token sent again and again (a client that kept a revoked token), from many addresses.
+    const again: number[] = [];
+    for (let i = 0; i < 11; i++) again.push((await app.inject({ url: '/api/v1/models', headers: bearer(`mgt_${'3'.repeat(32)}_${'d'.repeat(43)}`), remoteAddress: `10.3.${i}.1` })).statusCode);
+    expect(again).toEqual([...Array(10).fill(401), 429]);
+  });
+
+  it('token management needs the scope of what it does: read to list, write to create or revoke, the admin scope and role for other users', async () => {
+    const adminActor = (await services.identity.resolveToken(admin, 'test'))!;
+    const mint = async (username: string, scopes: ('read' | 'write' | 'deploy' | 'admin')[]) =>
+      services.identity.createToken(adminActor, { name: `${username}-${scopes.join('-')}`, scopes, expiresInDays: 1, username });
+    const carolA = await mint('carol', ['read', 'write']);
+    const carolB = await mint('carol', ['read', 'write']);
+    const works = async (t: string) => (await app.inject({ url: '/api/v1/me', headers: bearer(t) })).statusCode === 200;
+    const refusal = (r: { statusCode: number; json: <T>() => T }) => [r.statusCode, r.json<{ error: { code: string; details?: { need?: string } } }>().error.details?.need];
+
+    // A read-only admin token: lists its own tokens, but neither lists nor revokes anyone else's.
+    const adminRead = (await mint('admin', ['read'])).token;
+    expect((await app.inject({ url: '/api/v1/tokens', headers: bearer(adminRead) })).statusCode).toBe(200);
+    expect(refusal(await app.inject({ url: '/api/v1/tokens?all=true', headers: bearer(adminRead) }))).toEqual([403, 'scope admin']);
+    expect(refusal(await app.inject({ url: '/api/v1/tokens?username=carol', headers: bearer(adminRead) }))).toEqual([403, 'scope admin']);
+    expect(refusal(await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${carolA.view.id}`, headers: bearer(adminRead) }))).toEqual([403, 'scope write']);
+    // The admin role with write but without the admin scope: still not another user's token.
+    const adminWrite = (await mint('admin', ['read', 'write', 'deploy'])).token;
+    expect(refusal(await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${carolA.view.id}`, headers: bearer(adminWrite) }))).toEqual([403, 'scope admin']);
+    expect(refusal(await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'for-carol', scopes: ['read'], username: 'carol' }, headers: bearer(adminWrite) }))).toEqual([403, 'scope admin']);
+    expect(refusal(await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'more', scopes: ['read', 'admin'] }, headers: bearer(adminWrite) }))).toEqual([403, 'scope admin']);
+    expect(await works(carolA.token)).toBe(true);
+
+    // A read-only token of carol: cannot revoke carol's other tokens, nor create any.
+    const carolRead = (await mint('carol', ['read'])).token;
+    expect(refusal(await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${carolB.view.id}`, headers: bearer(carolRead) }))).toEqual([403, 'scope write']);
+    expect(refusal(await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'x', scopes: ['read'] }, headers: bearer(carolRead) }))).toEqual([403, 'scope write']);
+    expect(await works(carolB.token)).toBe(true);
+    // A write-only token: cannot list, and cannot mint a token with the read scope it lacks.
+    const carolWrite = (await mint('carol', ['write'])).token;
+    expect(refusal(await app.inject({ url: '/api/v1/tokens', headers: bearer(carolWrite) }))).toEqual([403, 'scope read']);
+    expect(refusal(await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'x', scopes: ['read'] }, headers: bearer(carolWrite) }))).toEqual([403, 'scope read']);
+    // carol, not an admin, with every scope she has: another user's token is not found.
+    const carolAll = (await mint('carol', ['read', 'write', 'deploy', 'admin'])).token;
+    const adminOwn = await mint('admin', ['read']);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${adminOwn.view.id}`, headers: bearer(carolAll) })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/api/v1/tokens?all=true', headers: bearer(carolAll) })).statusCode).toBe(403);
+
+    // What each may do: carol's write token revokes her own; the full admin token anyone's.
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${carolB.view.id}`, headers: bearer(carolWrite) })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${carolA.view.id}`, headers: bearer(admin) })).statusCode).toBe(204);
+    expect([await works(carolA.token), await works(carolB.token)]).toEqual([false, false]);
+  });
+
+  it('administration of users, teams and memberships needs the admin scope as well as the admin role', async () => {
+    const adminActor = (await services.identity.resolveToken(admin, 'test'))!;
+    const noAdminScope = (await services.identity.createToken(adminActor, { name: 'no-admin', scopes: ['read', 'write', 'deploy'], expiresInDays: 1 })).token;
+    for (const r of [
+      { method: 'GET', url: '/api/v1/users' },
+      { method: 'POST', url: '/api/v1/users', payload: { username: 'eve-x' } },
+      { method: 'PATCH', url: '/api/v1/users/carol', payload: { platformRole: 'admin' } },
+      { method: 'POST', url: '/api/v1/teams', payload: { slug: 'eve-team', name: 'Eve' } },
+      { method: 'PUT', url: '/api/v1/teams/alpha/members/carol', payload: { role: 'team_lead' } },
+      { method: 'DELETE', url: '/api/v1/teams/alpha/members/carol' },
+      { method: 'PUT', url: '/api/v1/settings/public-catalog', payload: { public: true } },
+    ] as const) {
+      const res = await app.inject({ ...r, headers: bearer(noAdminScope) });
+      expect([r.method, r.url, res.statusCode]).toEqual([r.method, r.url, 403]);
+    }
   });
 });
 
@@ -120,14 +188,31 @@ describe('sessions', () => {
     expect(events.items.map((e) => e.action)).toEqual(expect.arrayContaining(['auth.login', 'auth.logout', 'model.create', 'access.denied']));
   });
 
-  it('rate-limits failed sign-ins per address', async () => {
+  it('rate-limits failed sign-ins per address, but a correct password still signs in from there', async () => {
     let status = 0;
     for (let i = 0; i < 21; i++) {
-      status = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'carol', password: `guess-${i}` }, remoteAddress: '10.7.7.7' })).statusCode;
+      status = (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: `nobody-${i}`, password: `guess-${i}` }, remoteAddress: '10.7.7.7' })).statusCode;
     }
     expect(status).toBe(429);
+    const again = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'carol', password: 'not the password' }, remoteAddress: '10.7.7.7' });
+    expect([again.statusCode, again.headers['retry-after']]).toEqual([429, '60']);
     const right = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'carol', password: PASSWORD }, remoteAddress: '10.7.7.7' });
-    expect(right.statusCode).toBe(429);
+    expect(right.statusCode).toBe(200);
+  });
+
+  it('stops guessing the password of one account from many addresses, and leaves other accounts alone', async () => {
+    await services.identity.createUser(SETUP, { username: 'dave', password: PASSWORD });
+    await services.identity.createUser(SETUP, { username: 'erin', password: PASSWORD });
+    const attempt = (username: string, password: string, i: number) =>
+      app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: `10.8.${i}.1` });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await attempt('dave', `guess-${i}`, i)).statusCode);
+    expect(statuses).toEqual(Array(10).fill(401));
+    // Further guesses at dave are refused unchecked for a minute, so the right one is too: the
+    // answer must not tell a guesser that the password was right.
+    expect((await attempt('dave', 'guess-10', 10)).statusCode).toBe(429);
+    expect((await attempt('dave', PASSWORD, 11)).statusCode).toBe(429);
+    expect((await attempt('erin', PASSWORD, 12)).statusCode).toBe(200);
   });
 
   it('a disabled user is signed out everywhere and cannot sign in', async () => {

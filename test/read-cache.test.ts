@@ -1,4 +1,7 @@
-/** The catalog read cache never serves an answer older than a committed write. */
+/**
+ * The catalog read cache never serves an answer older than a committed write, and never serves
+ * anyone the cache would not have let compute it: authorization runs on every request first.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
@@ -26,12 +29,15 @@ describe.each(dbKinds())('read cache on %s', (kind) => {
   let writerDb: Database | null = null;
   let cleanup: () => Promise<void>;
   let writer: Awaited<ReturnType<typeof createServices>>;
+  let services: Awaited<ReturnType<typeof createServices>>;
+  let adminToken: string;
 
   beforeAll(async () => {
     const t = await createTestDatabase(kind);
     cleanup = t.cleanup;
     const token = `test-admin-${'r'.repeat(40)}`;
-    const services = await createServices(t.database, { dataDir: tempDataDir(), adminToken: token });
+    adminToken = token;
+    services = await createServices(t.database, { dataDir: tempDataDir(), adminToken: token });
     await services.identity.bootstrap();
     await runImport(SYS, t.database.db, services.catalog, smallCatalog());
     reader = withAuth(await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' }), token);
@@ -68,4 +74,36 @@ describe.each(dbKinds())('read cache on %s', (kind) => {
     const seen = await until(async () => (await reader.inject('/api/v1/search?q=japanese%20ner')).json().items[0]?.name === 'BERT NER Japanese v2');
     expect(seen).toBe(true);
   });
+
+  it('refuses a token without the read scope the pages a teammate just loaded (403, not the cached 200)', async () => {
+    const admin = (await services.identity.resolveToken(adminToken, 'test'))!;
+    for (const u of ['tm-reader', 'tm-deployer']) {
+      await services.identity.createUser(SYS, { username: u });
+      await services.identity.addMembership(SYS, 'legal-ml', u, 'contributor');
+    }
+    const mint = async (username: string, scopes: ('read' | 'write' | 'deploy')[]) => (await services.identity.createToken(admin, { name: 'cache', scopes, expiresInDays: 1, username })).token;
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const readToken = await mint('tm-reader', ['read', 'write', 'deploy']);
+    const deployToken = await mint('tm-deployer', ['write', 'deploy']);
+    for (const url of ['/api/v1/models/contract-summarizer', '/api/v1/models/contract-summarizer/versions', '/api/v1/models/contract-summarizer/versions/2.0.0', '/api/v1/models?limit=5', '/api/v1/search?q=contract']) {
+      const first = await reader.inject({ url, headers: as(readToken) });
+      expect([url, first.statusCode]).toEqual([url, 200]);
+      const refused = await reader.inject({ url, headers: as(deployToken) });
+      expect([url, refused.statusCode, refused.json<{ error: { code: string } }>().error.code]).toEqual([url, 403, 'FORBIDDEN']);
+      // Nor does a matching ETag turn the refusal into a 304.
+      const revalidated = await reader.inject({ url, headers: { ...as(deployToken), 'if-none-match': String(first.headers.etag) } });
+      expect([url, revalidated.statusCode]).toEqual([url, 403]);
+    }
+  });
+
+  it('stops serving anonymous callers from the cache once the catalog is no longer public, whoever changed the setting', async () => {
+    const admin = (await services.identity.resolveToken(adminToken, 'test'))!;
+    const anonymous = { authorization: undefined };
+    await services.identity.setPublicCatalog(admin, true);
+    expect((await reader.inject({ url: '/api/v1/models/bert-ner-japanese', headers: anonymous })).statusCode).toBe(200);
+    // Another replica turns it off: nothing tells this one's cache, but the 5 s setting cache ends.
+    await writer.identity.setPublicCatalog(admin, false);
+    await new Promise((r) => setTimeout(r, 5200));
+    expect((await reader.inject({ url: '/api/v1/models/bert-ner-japanese', headers: anonymous })).statusCode).toBe(401);
+  }, 20_000);
 });

@@ -156,6 +156,18 @@ describe.each(dbKinds())('submission workflow on %s', (kind) => {
     expect((await call('sub', 'GET', '/models/flow-model/versions/1.3.0')).body.lifecycle).toBe('rejected');
   });
 
+  it('stops the submitter from approving their own submission, even as an admin after another lead signed off', async () => {
+    await draft('1.4.0', { 'model.safetensors': safetensors() });
+    expect((await call('boss', 'POST', '/models/flow-model/versions/1.4.0/submit', {})).status).toBe(200);
+    await stageOf('1.4.0', 'awaiting_signoff');
+    expect((await call('lead1', 'POST', '/models/flow-model/versions/1.4.0/sign-off', {})).body.stage).toBe('awaiting_approval');
+    const own = await call('boss', 'POST', '/models/flow-model/versions/1.4.0/approve', {});
+    expect([own.status, own.body.error?.code]).toEqual([403, 'SEPARATION_OF_DUTIES']);
+    expect((await call('boss', 'GET', '/reviews/queue')).body.waitingForYou).not.toContainEqual(expect.objectContaining({ version: '1.4.0' }));
+    expect((await call('sub', 'GET', '/models/flow-model/versions/1.4.0/submission')).body).toMatchObject({ stage: 'awaiting_approval', submittedBy: 'boss', signedOffBy: 'lead1' });
+    expect((await call('rev1', 'POST', '/models/flow-model/versions/1.4.0/approve', {})).body).toMatchObject({ stage: 'approved', approvedBy: 'rev1' });
+  });
+
   it('needs a reviewer’s acknowledgement with a comment when the scan warns', async () => {
     await draft('1.1.0', { 'model.safetensors': safetensors(), 'extra.pkl': WARN_PICKLE }, { approvedUseCases: ['contract summarization'] });
     await call('sub', 'POST', '/models/flow-model/versions/1.1.0/submit', { evaluationOnly: true });

@@ -1,8 +1,16 @@
 /**
  * Who is calling: resolves `Authorization: Bearer <token>` or the session cookie to an actor on
  * every request (`req.actor`; anonymous otherwise), enforces CSRF for cookie-authenticated
- * writes, slows down token guessing, and sets security headers. Deciding what the actor may do is
- * the services' job; this layer only identifies.
+ * writes, slows down credential guessing, and sets security headers. Deciding what the actor may
+ * do is the services' job; this layer only identifies.
+ *
+ * Failure limits: a credential is always checked, and a valid one is never refused because of
+ * failures (an address shared through NAT is not locked out by one bad client). Failures are
+ * counted per client address and per presented credential (a token; for passwords, the
+ * username) separately. Once an address (or a repeated bad token) is over its limit, its further
+ * failures are answered 429 with Retry-After instead of 401. Password sign-in also stops checking
+ * passwords for a username after too many failures on it (routes/auth.ts): that caps guessing one
+ * account from any number of addresses.
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
@@ -10,13 +18,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../audit/index.js';
 import { AppError } from '../core/errors.js';
 import { ANONYMOUS, type Actor } from '../identity/index.js';
-import { sameSecret } from '../identity/secrets.js';
+import { sameSecret, sha256 } from '../identity/secrets.js';
 import type { Services } from './services.js';
 
 export const SESSION_COOKIE = 'garden_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Failed credential attempts allowed per client address per minute, before 429. */
-const FAILURES_PER_MINUTE = 20;
+/** Failed credential attempts per client address per minute before its failures are answered 429. */
+const ADDRESS_FAILURES_PER_MINUTE = 20;
+/** Failures of one presented credential per minute: the same bad token, or sign-ins to one username. */
+const CREDENTIAL_FAILURES_PER_MINUTE = 10;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,22 +37,36 @@ declare module 'fastify' {
   }
 }
 
-/** A sliding one-minute count of failures per key (client address). */
-function failureCounter(limit: number) {
+/** A sliding one-minute count of failures per key. */
+export interface FailureCounter {
+  /** Whether `key` already failed `limit` times in the last minute. */
+  over(key: string): boolean;
+  fail(key: string): void;
+}
+
+/** Forgets the least recently failed keys beyond `maxKeys`. */
+function failureCounter(limit: number, maxKeys = 10_000): FailureCounter {
   const hits = new Map<string, number[]>();
   const recent = (key: string, now: number) => (hits.get(key) ?? []).filter((t) => now - t < 60_000);
   return {
-    blocked(key: string): boolean {
+    over(key: string): boolean {
       return recent(key, Date.now()).length >= limit;
     },
     fail(key: string): void {
       const now = Date.now();
       const list = recent(key, now);
       list.push(now);
+      hits.delete(key); // re-insert: Map order is insertion order, the oldest key is evicted first
       hits.set(key, list);
-      if (hits.size > 10_000) hits.delete(hits.keys().next().value as string);
+      if (hits.size > maxKeys) hits.delete(hits.keys().next().value as string);
     },
   };
+}
+
+/** Failure counts for rate limiting, kept apart so a flood of one kind never evicts the other. */
+export interface AuthFailures {
+  address: FailureCounter;
+  credential: FailureCounter;
 }
 
 export function cookieOptions(expires?: Date) {
@@ -51,7 +75,7 @@ export function cookieOptions(expires?: Date) {
 
 export async function installAuth(app: FastifyInstance, services: Services): Promise<void> {
   const { identity } = services;
-  const failures = failureCounter(FAILURES_PER_MINUTE);
+  const failures: AuthFailures = { address: failureCounter(ADDRESS_FAILURES_PER_MINUTE), credential: failureCounter(CREDENTIAL_FAILURES_PER_MINUTE) };
 
   await app.register(fastifyCookie);
   await app.register(fastifyHelmet, {
@@ -93,12 +117,17 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
     const auth = req.headers.authorization;
     if (auth !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      if (failures.blocked(ip)) throw new AppError('RATE_LIMITED', 'too many failed sign-in or token attempts from this address; retry in a minute');
       // Hugging Face clients insist on an hf_ prefix (HF_TOKEN=hf_<garden token>): it is dropped.
       const given = (m?.[1] ?? '').replace(/^hf_/, '');
+      // Checked first: a valid token gets in whatever failed from this address before.
       const actor = m ? await identity.resolveToken(given, `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`) : null;
       if (!actor) {
-        failures.fail(ip);
+        // Per credential: the same bad token again and again (a client that kept a revoked one).
+        const credential = m ? `token:${sha256(given)}` : null;
+        const limited = failures.address.over(ip) || (credential !== null && failures.credential.over(credential));
+        failures.address.fail(ip);
+        if (credential) failures.credential.fail(credential);
+        if (limited) throw new AppError('RATE_LIMITED', 'too many failed sign-in or token attempts from this address; retry in a minute');
         throw new AppError('UNAUTHENTICATED', m ? 'the API token is unknown, expired or revoked' : 'Authorization must be "Bearer <token>"');
       }
       req.actor = actor;
@@ -129,7 +158,7 @@ export async function installAuth(app: FastifyInstance, services: Services): Pro
     }
   });
 
-  /** Counts a failed sign-in for rate limiting (routes/auth.ts). */
+  /** Counts failed sign-ins for rate limiting (routes/auth.ts). */
   app.decorate('authFailures', failures);
 }
 
@@ -155,6 +184,6 @@ export function setSessionCookie(reply: FastifyReply, secret: string, expires: D
 
 declare module 'fastify' {
   interface FastifyInstance {
-    authFailures: { blocked(key: string): boolean; fail(key: string): void };
+    authFailures: AuthFailures;
   }
 }

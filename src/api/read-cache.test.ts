@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createReadCache } from './read-cache.js';
 
 const body = (b: string) => ({ body: b, etag: `"${b}"` });
+const authorize = () => undefined;
 
 describe('read cache', () => {
   it('does not store an answer computed before an invalidation', () => {
-    const cache = createReadCache();
+    const cache = createReadCache({ authorize });
     const gen = cache.generation;
     cache.invalidate(); // a write committed while the read was running
     cache.set('/a', gen, body('stale'));
@@ -16,7 +17,7 @@ describe('read cache', () => {
 
   it('expires entries after the TTL and evicts the least recently used', () => {
     let now = 0;
-    const cache = createReadCache({ maxEntries: 2, ttlMs: 100, now: () => now });
+    const cache = createReadCache({ authorize, maxEntries: 2, ttlMs: 100, now: () => now });
     cache.set('/a', 0, body('a'));
     cache.set('/b', 0, body('b'));
     cache.get('/a');

@@ -10,7 +10,7 @@ import { createArtifactStore, type StoreConfig } from '../registry/adapters/inde
 import { createRegistryService, type RegistryService } from '../registry/service.js';
 import { createFsStaging } from '../registry/staging.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
-import { createIdentityService, createOidcSignIn, type IdentityService, type OidcSignIn } from '../identity/index.js';
+import { createIdentityService, createOidcSignIn, requireReader, type IdentityService, type OidcSignIn } from '../identity/index.js';
 import type { OidcConfig } from '../core/config.js';
 import { createAuditService, type AuditService } from '../audit/index.js';
 import { createJobQueue, type JobQueue, type QueueOptions } from '../jobs/queue.js';
@@ -147,7 +147,7 @@ export async function createServices(database: Database, opts: ServiceOptions): 
     audit: createAuditService({ db: database.db }),
     jobs,
     metrics: createMetrics(),
-    readCache: createReadCache(),
+    readCache: createReadCache({ authorize: (actor) => requireReader(actor, publicCatalog) }),
     version: PRODUCT_VERSION,
   };
 }

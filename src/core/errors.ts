@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'No valid credentials: sign in, or send an API token as `Authorization: Bearer …` (an unknown, expired or revoked token counts as none).',
   FORBIDDEN: 'You are not allowed to do this; the message names the role or token scope needed. Every denial is audited.',
   CSRF: 'A request authenticated by the session cookie lacks the `x-csrf-token` header of that session.',
-  RATE_LIMITED: 'Too many attempts (sign-in, token use) from this address; wait and retry (see Retry-After).',
+  RATE_LIMITED: 'Too many failed attempts (sign-in, token use) from this address, or on this account; wait and retry (see Retry-After).',
   SUBMISSION_INCOMPLETE: 'A draft lacks what a submission needs (card sections, an approved use case, files, a benchmark on a registered suite); details.missing lists it.',
   POLICY_REFUSED: 'A deployment or evaluation that the version’s policy does not allow (experimental, use case, restriction, deprecation).',
   SEPARATION_OF_DUTIES: 'The same person cannot submit, sign off and approve one version.',

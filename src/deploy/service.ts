@@ -209,6 +209,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
     },
     async stop(actor: Actor, id: string): Promise<DeploymentViewT> {
       const r = await load(actor, id);
+      requireScope(actor, 'deploy'); // for admins too: their token needs the scope like anyone's
       if (!mayStop(actor, r)) throw forbid(`only members of team ${r.team} (or an admin) can stop this deployment`, { need: `member of ${r.team}` });
       if (!(STOPPABLE_STATES as readonly string[]).includes(r.state)) throw new AppError('CONFLICT', `deployment ${id} is already ${r.state}`, { state: r.state });
       await runtime.stop(actor, r, 'stopped');

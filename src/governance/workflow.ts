@@ -12,7 +12,7 @@ import { queryRows, type Db, type Tx } from '../core/db/index.js';
 import { benchmarkResults, evaluationSuites, modelVersions, models, scanReports, submissions, teams, versionFiles } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
-import { hasTeamRole, isReviewer, requireReviewer, requireTeamRole, requireUser, seesUnpublished, type Actor } from '../identity/index.js';
+import { hasTeamRole, isReviewer, requireReviewer, requireTeamRole, requireUser, requireWriter, seesUnpublished, type Actor } from '../identity/index.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { refreshModel, seesVersion } from '../catalog/index.js';
 import { automaticSuitesFor } from '../eval/index.js';
@@ -235,6 +235,8 @@ export function createWorkflowService(deps: WorkflowDeps) {
     ) => { set: Partial<typeof submissions.$inferInsert>; version?: { lifecycle?: string; maturity?: string }; action: string; details: Record<string, unknown> },
   ): Promise<void> {
     requireUser(actor);
+    // Every step is a change, whichever role check follows (a team lead's reject has none of its own).
+    requireWriter(actor);
     await db.transaction(async (tx) => {
       const l = await lock(tx, actor, slug, version);
       authorize(l);

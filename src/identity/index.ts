@@ -1,6 +1,6 @@
 export * from './actor.js';
-export { forbid, requireAdmin, requireReader, requireReviewer, requireScope, requireTeamRole, requireUser, seesUnpublished } from './policy.js';
-export { createIdentityService, type ExternalIdentity, type IdentityService, type MeView, type TokenView, type UserInput } from './service.js';
+export { forbid, requireAdmin, requireReader, requireReviewer, requireScope, requireTeamRole, requireUser, requireWriter, seesUnpublished } from './policy.js';
+export { createIdentityService, type ExternalIdentity, type FirstAdmin, type IdentityService, type MeView, type TokenView, type UserInput } from './service.js';
 export { mapGroups, groupsFrom, type GroupGrants, type GroupRules } from './oidc-groups.js';
 export {
   createOidcSignIn,

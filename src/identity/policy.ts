@@ -34,16 +34,25 @@ export function seesUnpublished(a: Actor, ownerTeam: string): boolean {
   return isAdmin(a) || isReviewer(a) || hasTeamRole(a, ownerTeam, 'viewer');
 }
 
-/** At least `role` in `team` (admins may act for any team), with the write scope. */
-export function requireTeamRole(a: Actor, team: string, role: TeamRole, what: string): void {
+/**
+ * A change: the write scope, and read as well, because a change answers with what it changed (a
+ * write-only token would otherwise change something and then be refused the answer).
+ */
+export function requireWriter(a: Actor): void {
+  requireScope(a, 'read');
   requireScope(a, 'write');
+}
+
+/** At least `role` in `team` (admins may act for any team), with the read and write scopes. */
+export function requireTeamRole(a: Actor, team: string, role: TeamRole, what: string): void {
+  requireWriter(a);
   if (isAdmin(a) || hasTeamRole(a, team, role)) return;
   throw forbid(`only ${ROLE_NAME[role]} of team ${team} (or an admin) can ${what}`, { need: `${role} of ${team}` });
 }
 
-/** Platform reviewers (and admins). */
+/** Platform reviewers (and admins), with the read and write scopes. */
 export function requireReviewer(a: Actor, what: string): void {
-  requireScope(a, 'write');
+  requireWriter(a);
   if (isReviewer(a) || a.kind === 'system') return;
   throw forbid(`only a platform reviewer can ${what}`, { need: 'reviewer' });
 }

@@ -46,6 +46,13 @@ export interface TokenView {
   revokedAt: string | null;
 }
 
+/** The first admin as bootstrap() made it: the secrets to hand over once (null: none was made). */
+export interface FirstAdmin {
+  username: string;
+  password: string | null;
+  token: string | null;
+}
+
 /** A person an identity provider vouched for (OIDC), with what their groups grant here. */
 export interface ExternalIdentity {
   /** Stable identity at the provider, `<issuer> <sub>` (users.oidc_key). */
@@ -250,7 +257,14 @@ export function createIdentityService(deps: IdentityDeps) {
 
   // ---- administration ----
 
-  const requireAdmin = requireAdminRole;
+  /**
+   * Administration here needs the admin role and scope, plus the scope of the access itself: read
+   * to list, write to change (as for tokens: a read-only admin token changes nothing).
+   */
+  function requireAdmin(actor: Actor, what: string, access: 'read' | 'write' = 'write'): void {
+    requireScope(actor, access);
+    requireAdminRole(actor, what);
+  }
 
   async function createUser(actor: Actor, input: UserInput): Promise<{ id: string; username: string }> {
     requireAdmin(actor, 'create users');
@@ -287,7 +301,7 @@ export function createIdentityService(deps: IdentityDeps) {
   }
 
   async function listUsers(actor: Actor) {
-    requireAdmin(actor, 'list users');
+    requireAdmin(actor, 'list users', 'read');
     return queryRows<{ id: string; username: string; name: string; email: string | null; platformRole: PlatformRole; disabled: boolean; lastLoginAt: string | null; teams: { slug: string; role: TeamRole }[] }>(
       db,
       sql`SELECT u.id, u.username, u.name, u.email, u.platform_role AS "platformRole", u.disabled, u.last_login_at AS "lastLoginAt",
@@ -342,7 +356,10 @@ export function createIdentityService(deps: IdentityDeps) {
 
   // ---- tokens ----
 
-  /** Creates a token for the actor (or, for an admin, for `username`). The token is in the answer only. */
+  /**
+   * Creates a token for the actor (or, with the admin role and scope, for `username`). A token
+   * never mints one with a scope it lacks itself. The token is in the answer only.
+   */
   async function createToken(actor: Actor, input: { name: string; scopes: Scope[]; expiresInDays: number; username?: string | undefined }) {
     const a = requireUser(actor);
     requireScope(actor, 'write');
@@ -350,7 +367,7 @@ export function createIdentityService(deps: IdentityDeps) {
     if (beyond.length) throw forbid(`a token can only create tokens within its own scopes (not ${beyond.join(', ')})`, { need: `scope ${beyond.join(', ')}` });
     const forName = input.username ?? a.username;
     if (forName !== a.username) requireAdmin(actor, "create another user's tokens");
-    if (input.scopes.includes('admin') && a.platformRole !== 'admin') throw forbid('only an admin can create a token with the admin scope', { need: 'admin' });
+    if (input.scopes.includes('admin')) requireAdmin(actor, 'create a token with the admin scope');
     if (input.expiresInDays < 1 || input.expiresInDays > 366) throw new AppError('INVALID_INPUT', 'expiresInDays: 1 to 366');
     return db.transaction(async (tx) => {
       const u = await userByName(tx, forName);
@@ -380,10 +397,11 @@ export function createIdentityService(deps: IdentityDeps) {
     };
   }
 
-  /** The actor's tokens; an admin may list anyone's (`username`) or all (`all`). */
+  /** The actor's tokens (read scope); with the admin role and scope, anyone's (`username`) or all (`all`). */
   async function listTokens(actor: Actor, opts: { username?: string | undefined; all?: boolean | undefined } = {}): Promise<TokenView[]> {
     const a = requireUser(actor);
-    if ((opts.all || (opts.username && opts.username !== a.username)) && !isAdmin(actor)) throw forbid("only an admin can list other users' tokens", { need: 'admin' });
+    requireScope(actor, 'read');
+    if (opts.all || (opts.username && opts.username !== a.username)) requireAdmin(actor, "list other users' tokens", 'read');
     const who = opts.all ? undefined : (opts.username ?? a.username);
     const rows = await db
       .select({ t: apiTokens, username: users.username })
@@ -394,27 +412,35 @@ export function createIdentityService(deps: IdentityDeps) {
     return rows.map((r) => tokenView(r.t, r.username));
   }
 
+  /** Revokes one of the actor's tokens (write scope); another user's needs the admin role and scope. */
   async function revokeToken(actor: Actor, id: string): Promise<void> {
     const a = requireUser(actor);
+    requireScope(actor, 'write');
     await db.transaction(async (tx) => {
       const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id));
       // Someone else's token is "not found" unless the actor is an admin: ids are not confirmed.
       if (!row || (row.userId !== a.id && !isAdmin(actor))) throw notFound(`token ${id}`, { id });
+      if (row.userId !== a.id) requireAdmin(actor, "revoke other users' tokens");
       await tx.update(apiTokens).set({ revokedAt: now() }).where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)));
       await appendAudit(tx, actor, { action: 'token.revoke', targetType: 'token', targetId: id, details: { name: row.name } });
     });
   }
 
   /**
-   * First start: creates the `admin` user with a random password and a bootstrap token (30 days),
-   * returned once for the caller to print. Later starts return null.
+   * First start: creates the `admin` user. With GARDEN_ADMIN_TOKEN set that token acts as it and
+   * nothing else is made (no password: `garden user set-password admin` sets one later);
+   * otherwise it gets a random password and a bootstrap token (30 days), returned once for the
+   * caller to hand over. Later starts return null.
    */
-  async function bootstrap(): Promise<{ username: string; password: string; token: string | null } | null> {
+  async function bootstrap(): Promise<FirstAdmin | null> {
     const [any] = await db.select({ id: users.id }).from(users).limit(1);
     if (any) return null;
+    if (adminTokenHash) {
+      await createUser(SYSTEM, { username: BOOTSTRAP_ADMIN, name: 'Administrator', platformRole: 'admin' });
+      return { username: BOOTSTRAP_ADMIN, password: null, token: null };
+    }
     const password = randomSecret(12);
     await createUser(SYSTEM, { username: BOOTSTRAP_ADMIN, name: 'Administrator', password, platformRole: 'admin' });
-    if (adminTokenHash) return { username: BOOTSTRAP_ADMIN, password, token: null };
     const admin = await userByName(db, BOOTSTRAP_ADMIN);
     if (!admin) throw new Error('bootstrap admin vanished');
     const { token } = await createToken(await actorFor(admin, SCOPES, 'session'), { name: 'bootstrap', scopes: [...SCOPES], expiresInDays: 30 });

@@ -45,14 +45,22 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       if (!localLogin) throw new AppError('FORBIDDEN', `local sign-in is turned off here; sign in with ${oidc?.label ?? 'single sign-on'}`);
-      const key = `login:${req.ip}`;
-      if (app.authFailures.blocked(key)) throw new AppError('RATE_LIMITED', 'too many failed sign-ins from this address; retry in a minute');
+      const { address, credential } = app.authFailures;
+      const account = `user:${req.body.username.toLowerCase()}`;
+      // Too many failures on this username (from anywhere): no password is checked for a minute.
+      // This caps guessing one account; it says nothing about whether the account exists.
+      if (credential.over(account)) throw new AppError('RATE_LIMITED', 'too many failed sign-ins to this account; retry in a minute');
       try {
+        // A correct password signs in whatever failed from this address before.
         const { secret, me, expiresAt } = await identity.login(req.body.username, req.body.password, { ip: req.ip });
         setSessionCookie(reply, secret, expiresAt);
         return me;
       } catch (err) {
-        app.authFailures.fail(key);
+        if (!(err instanceof AppError) || err.code !== 'UNAUTHENTICATED') throw err;
+        const limited = address.over(req.ip);
+        address.fail(req.ip);
+        credential.fail(account);
+        if (limited) throw new AppError('RATE_LIMITED', 'too many failed sign-ins from this address; retry in a minute');
         throw err;
       }
     },
@@ -88,18 +96,20 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       if (!oidc) throw notFound('single sign-on (not configured on this server)');
       void reply.clearCookie(OIDC_COOKIE, { path: OIDC_COOKIE_PATH });
-      const key = `login:${req.ip}`;
-      if (app.authFailures.blocked(key)) return reply.redirect(signinError('rate_limited'));
+      const { address } = app.authFailures;
       try {
+        // Checked first, as everywhere: a good answer from the provider signs in whatever failed here before.
         const query = new URL(req.url, 'http://callback').searchParams;
         const done = await oidc.finish({ query, cookie: req.cookies[OIDC_COOKIE], ip: req.ip });
         setSessionCookie(reply, done.secret, done.expiresAt);
         req.log.info({ username: done.username }, 'oidc sign-in');
         return reply.redirect(done.returnTo);
       } catch (err) {
-        app.authFailures.fail(key);
         const code = signinErrorOf(err);
         if (!code) throw err;
+        const limited = address.over(req.ip);
+        address.fail(req.ip);
+        if (limited) return reply.redirect(signinError('rate_limited'));
         req.log.info({ signinError: code, err: (err as Error).message }, 'oidc sign-in refused');
         return reply.redirect(signinError(code));
       }
