@@ -14,7 +14,12 @@
  * `path.os.system`) are classified as the walk they are, not as a single name.
  */
 
-export type PickleFamily = 'generic' | 'pytorch' | 'numpy' | 'joblib';
+/**
+ * Which allow-list applies. 'torchscript': the pickles of a TorchScript archive (torch.jit.save),
+ * which torch.jit.load reads with its own C++ unpickler: `__torch__.*` names are classes compiled
+ * from the archive's code/ (reviewed as TorchScript), never Python imports.
+ */
+export type PickleFamily = 'generic' | 'pytorch' | 'torchscript' | 'numpy' | 'joblib';
 export type GlobalRisk = 'allowed' | 'critical' | 'high' | 'medium';
 
 export interface GlobalClass {
@@ -439,6 +444,8 @@ const TORCH_ALLOWED = [
   'torch.serialization._get_layout', 'torch.Size', 'torch.device', 'torch.Tensor', 'torch._tensor.Tensor', 'torch.nn.parameter.Parameter',
   'torch.nn.parameter.Buffer', 'torch.storage.TypedStorage', 'torch.storage.UntypedStorage', 'torch.UntypedStorage', 'torch.TypedStorage',
   'torch._utils._set_obj_state',
+  // TorchScript's list/type tags: identity functions in Python (torch/jit/_pickle.py), special-cased by the C++ unpickler.
+  ...['build_intlist', 'build_tensorlist', 'build_doublelist', 'build_boollist', 'build_complexlist', 'build_tensor_from_id', 'restore_type_tag'].map((f) => `torch.jit._pickle.${f}`),
   ...TORCH_STORAGE_NAMES.flatMap((s) => [`torch.${s}`, `torch.cuda.${s}`]),
   ...TORCH_TENSOR_TYPES.split(' ').flatMap((t) => [`torch.${t}Tensor`, `torch.cuda.${t}Tensor`]),
   ...TORCH_DTYPES.split(' ').map((d) => `torch.${d}`),
@@ -459,6 +466,7 @@ const FAMILY_ALLOWED: Record<PickleFamily, Set<string>> = {
   generic: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED]),
   numpy: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED]),
   pytorch: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
+  torchscript: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
   joblib: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...JOBLIB_ALLOWED]),
 };
 
@@ -566,8 +574,11 @@ function classifyPredicate(module: string, name: string, family: PickleFamily): 
     if (isDunder(s)) return { risk: 'critical', reason: 'imports a dunder module path' };
   }
 
+  if (family === 'torchscript' && modSegments[0] === '__torch__' && [...modSegments.slice(1), ...segments].every((x) => IDENT.test(x) && !isDunder(x))) {
+    return { risk: 'allowed', reason: 'is a TorchScript class compiled from the archive\'s code/ by torch.jit.load (not a Python import)' };
+  }
   if (segments.length === 1) {
-    if (family === 'pytorch' && TORCH_STORAGE_NAMES.includes(name)) {
+    if ((family === 'pytorch' || family === 'torchscript') && TORCH_STORAGE_NAMES.includes(name)) {
       // torch.load's find_class answers every "...Storage" name with a StorageType, importing nothing.
       return { risk: 'allowed', reason: 'is a storage type torch.load resolves without importing' };
     }
@@ -604,6 +615,8 @@ export function familyLabel(family: PickleFamily): string {
   switch (family) {
     case 'pytorch':
       return 'PyTorch checkpoints';
+    case 'torchscript':
+      return 'TorchScript archives';
     case 'numpy':
       return 'numpy object arrays';
     case 'joblib':
