@@ -166,6 +166,7 @@ def torch_samples():
 
     # pickle.dumps(tensor): torch.storage._load_from_bytes around a legacy torch.save blob.
     write("torch/pickled-tensor.pkl", pickle.dumps(torch.randn(2, 3)), P, [], "pickle.dumps of a tensor: _load_from_bytes wraps a legacy torch.save blob (scanned inside)", "pickle")
+    write("torch/pickled-large-tensor.pkl", pickle.dumps(torch.randn(600, 600)), P, [], "pickle.dumps of a 1.4 MB tensor: the blob is too large to keep in memory and is read again from the file", "pickle")
     write("torch/pickled-state-dict.pkl", pickle.dumps(net.state_dict(), protocol=4), P, [], "pickle.dumps (protocol 4) of a state_dict: one _load_from_bytes blob per tensor", "pickle")
 
     # A legacy checkpoint whose magic-number pickle was written another way (torch.load still reads it).
@@ -245,6 +246,8 @@ def joblib_samples():
     for method, level in compressors:
         dump(f"joblib/pipeline-{method}.joblib", pipe, f"joblib.dump of the Pipeline compressed with {method}", compress=(method, level))
         dump(f"joblib/arrays-{method}.joblib", arrays, f"joblib.dump of numpy arrays compressed with {method}", compress=(method, level))
+    for method, level in compressors:
+        dump(f"joblib/zeros-{method}.joblib", {"w": np.zeros((1024, 512))}, f"4 MiB of zeros compressed with {method} (far past 200:1, yet no bomb below 64 MiB)", compress=(method, level))
     dump("joblib/tree-compress3.pkl", tree, "joblib.dump(compress=3) of a DecisionTreeRegressor (zlib, .pkl name)", compress=3)
     write("sklearn/pipeline-pickle.pkl", pickle.dumps(pipe, protocol=4), P, [], "pickle.dumps of a scikit-learn Pipeline (protocol 4)", "pickle")
     write("sklearn/forest-pickle-proto2.pkl", pickle.dumps(forest, protocol=2), P, [], "pickle.dumps of a RandomForestClassifier (protocol 2)", "pickle")

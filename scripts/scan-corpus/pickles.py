@@ -676,10 +676,15 @@ def joblib_samples(f):
     for name, pack in packers.items():
         sample(f"joblib/logreg-{name}.joblib", pack(plain), P, [], f"{name}-compressed joblib file (decompressed and scanned)", "joblib")
         sample(f"joblib/malicious-{name}.joblib", pack(evil), B, ["PICKLE_CODE_EXECUTION"], f"{name}-compressed joblib file with a __reduce__ gadget", "joblib")
-    zeros = b"\x80\x04\x8e" + struct.pack("<Q", 64 * 1024 * 1024) + bytes(64 * 1024 * 1024) + b"."
-    sample("joblib/bomb-bz2.joblib", bz2.compress(zeros, 9), B, ["COMPRESSION_BOMB"], "bz2 joblib expanding 64 MiB from a few hundred bytes", "joblib")
-    sample("joblib/bomb-xz.joblib", lzma.compress(zeros, format=lzma.FORMAT_XZ, preset=1), B, ["COMPRESSION_BOMB"], "xz joblib expanding far past the ratio limit", "joblib")
-    sample("joblib/bomb-lz4.joblib", lz4_zero_frame(24, 4 * 1024 * 1024), B, ["COMPRESSION_BOMB"], "lz4 joblib whose blocks each expand to 4 MiB", "joblib")
+    def bomb(pack, mib=128):
+        """A pickle holding `mib` MiB of zero bytes (BINBYTES8), as concatenated compressed streams (which joblib reads)."""
+        piece = 8 * 1024 * 1024
+        body = pack(bytes(piece))
+        return pack(b"\x80\x04\x8e" + struct.pack("<Q", mib * 1024 * 1024)) + body * (mib // 8) + pack(b".")
+
+    sample("joblib/bomb-bz2.joblib", bomb(lambda d: bz2.compress(d, 9)), B, ["COMPRESSION_BOMB"], "bz2 joblib expanding 128 MiB from a few kilobytes", "joblib")
+    sample("joblib/bomb-xz.joblib", bomb(lambda d: lzma.compress(d, format=lzma.FORMAT_XZ, preset=1)), B, ["COMPRESSION_BOMB"], "xz joblib expanding far past the ratio limit", "joblib")
+    sample("joblib/bomb-lz4.joblib", lz4_zero_frame(32, 4 * 1024 * 1024), B, ["COMPRESSION_BOMB"], "lz4 joblib whose blocks each expand to 4 MiB", "joblib")
     # Object array inside joblib: a nested pickle right after the wrapper.
     m2 = f.LogisticRegression()
     m2.classes_ = f.ndarray("|O", (1,), b"")

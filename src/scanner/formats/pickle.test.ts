@@ -6,7 +6,7 @@ import lzma from 'lzma-native';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { verdictOf, type Finding } from '../types.js';
-import { scanJoblib, scanPickle, sniffCompression, sniffPickle } from './pickle.js';
+import { JOBLIB_BOMB_MIN_BYTES, scanJoblib, scanPickle, sniffCompression, sniffPickle } from './pickle.js';
 import { fileTarget, tempDir } from './test-fixtures.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -85,12 +85,18 @@ describe('scanJoblib', () => {
     expect(codes(await scanJoblib(target(cat('BZh91AY&SY', Buffer.alloc(20)), 'joblib')))).toContain('high PICKLE_READ_ERROR');
   });
 
-  it('reports a compressed joblib file that expands past the limits as a bomb', async () => {
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(8n * 1024n * 1024n);
-    // A pickle holding 8 MiB of zero bytes (BINBYTES8), xz-compressed to about 1 kB.
-    const bomb = await liblzma(cat('\x80\x04\x8e', len, Buffer.alloc(8 * 1024 * 1024), '.'), 'easyEncoder');
-    const f = await scanJoblib(target(bomb, 'joblib'));
+  it('passes highly compressible arrays, and reports a file that expands past the limits as a bomb', async () => {
+    // A pickle holding N MiB of zero bytes (BINBYTES8), as concatenated xz streams (joblib reads them).
+    const zeros8 = await liblzma(Buffer.alloc(8 * 1024 * 1024), 'easyEncoder');
+    const pickled = async (mib: number) => {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(mib) * 1024n * 1024n);
+      return Buffer.concat([await liblzma(cat('\x80\x04\x8e', len), 'easyEncoder'), ...Array<Buffer>(mib / 8).fill(zeros8), await liblzma(b('.'), 'easyEncoder')]);
+    };
+    // 16 MiB from ~3 kB (over 5000:1): zeros, not a bomb below JOBLIB_BOMB_MIN_BYTES.
+    expect(JOBLIB_BOMB_MIN_BYTES).toBe(64 * 1024 * 1024);
+    expect(await scanJoblib(target(await pickled(16), 'joblib'))).toEqual([]);
+    const f = await scanJoblib(target(await pickled(96), 'joblib'));
     expect(codes(f)).toEqual(['high PICKLE_PARSE_ERROR', 'high COMPRESSION_BOMB']);
   });
 

@@ -39,12 +39,21 @@ function compatHeaderLength(head: Buffer): number {
 }
 
 /**
- * The decompressed pickle of a compressed joblib file, streamed and capped (inflateCap: the
- * archive limits): past the cap `onBomb` is told and the stream ends (a compression bomb).
+ * Below this many decompressed bytes a joblib file is never a bomb, whatever its ratio: its
+ * output is streamed through the pickle machine and array bytes are skipped, never held, so the
+ * cost is time, and arrays of zeros (initial weights, sparse coefficients) compress far past
+ * 200:1. Past it the archive limits apply (ratio, total).
+ */
+export const JOBLIB_BOMB_MIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The decompressed pickle of a compressed joblib file, streamed and capped: past the cap
+ * `onBomb` is told and the stream ends (a compression bomb).
  */
 function decompressed(t: ScanTarget, how: Exclude<Compression, 'none'>, onBomb: (bytes: number) => void): AsyncIterable<unknown> {
   const start = how === 'joblib-compat' ? compatHeaderLength(t.head) : 0;
-  return decompressFile(t.abs, start, how === 'joblib-compat' ? 'zlib' : how, inflateCap(t.size, t.limits), onBomb);
+  const cap = Math.min(t.limits.maxArchiveBytes, Math.max(JOBLIB_BOMB_MIN_BYTES, inflateCap(t.size, t.limits)));
+  return decompressFile(t.abs, start, how === 'joblib-compat' ? 'zlib' : how, cap, onBomb);
 }
 
 /**
@@ -80,7 +89,16 @@ async function scanPickleFile(t: ScanTarget, o: PickleFileOptions): Promise<Find
           bomb = n;
         });
   const what = compression === 'none' ? 'the pickle' : `the ${compression === 'joblib-compat' ? 'zlib' : compression}-compressed pickle`;
-  const base: PickleScanOptions = { family, limits: t.limits, multiplePickles: 'note', joblibArrays: joblib, label: what, torchBlob: scanTorchBlob };
+  const base: PickleScanOptions = {
+    family,
+    limits: t.limits,
+    multiplePickles: 'note',
+    joblibArrays: joblib,
+    label: what,
+    torchBlob: scanTorchBlob,
+    // A plain file can be read again where a large embedded blob sits (pickle.dumps of a big tensor).
+    ...(compression === 'none' ? { reread: (at: number, len: number) => fileChunks(t.abs, at, at + len) } : {}),
+  };
 
   const first = await analyzePickleSource(open, base);
   findings.push(...first.findings);

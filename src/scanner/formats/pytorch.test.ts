@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { detectFormat } from '../detect.js';
+import { NESTED_KEEP } from '../pickle/ops.js';
 import { verdictOf, type Finding } from '../types.js';
 import { scanPickle } from './pickle.js';
 import { scanPytorch, scanPytorchLegacy, scanPytorchZip } from './pytorch.js';
@@ -167,6 +168,15 @@ describe('tensors pickled with pickle.dumps (torch.storage._load_from_bytes)', (
   it('scans the embedded checkpoint: a clean one passes', async () => {
     const t = fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(storageBlob), 'pickle');
     expect(await scanPickle(t)).toEqual([]);
+  });
+
+  it('reads a blob too large to keep in memory again from the file', async () => {
+    const big = legacy(cat(P2, '(', bu('storage'), 'ctorch\nFloatStorage\n', bu('0'), bu('cpu'), 'J\x00\x00\x06\x00NtQ.'), ['0'], storage(0x60000));
+    expect(big.length).toBeGreaterThan(NESTED_KEEP);
+    expect(await scanPickle(fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(big), 'pickle'))).toEqual([]);
+    const evil = legacy(cat(P2, 'cos\nsystem\n(', bu('id'), 'tR.'), [], Buffer.alloc(NESTED_KEEP));
+    const f = await scanPickle(fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(evil), 'pickle'));
+    expect(codes(f)).toEqual(['critical PICKLE_CODE_EXECUTION', 'high PYTORCH_TRAILING_DATA']);
   });
 
   it('blocks an embedded checkpoint that runs a command, and one that is malformed', async () => {

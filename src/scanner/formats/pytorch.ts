@@ -164,10 +164,10 @@ async function scanLegacy(t: ScanTarget): Promise<Finding[]> {
  * Scans a legacy torch.save blob embedded in a pickle: what torch.storage._load_from_bytes(b)
  * hands to torch.load (pickle.dumps of a tensor writes one per storage). Same checks as a file.
  */
-export const scanTorchBlob: TorchBlobScanner = async (data, o) => {
-  const reader = new ByteReader([data]);
+export const scanTorchBlob: TorchBlobScanner = async (source, size, o) => {
+  const reader = new ByteReader(source);
   try {
-    return await scanLegacyStream(reader, data.length, o.limits, o.nesting);
+    return await scanLegacyStream(reader, size, o.limits, o.nesting);
   } finally {
     await reader.close();
   }

@@ -132,7 +132,7 @@ describe('render', () => {
     expect(render({ k: 'tuple', items: ['a'], n: 1 })).toBe("('a',)");
     expect(render({ k: 'dict', items: ['k', 2.5], n: 1 })).toBe("{'k': 2.5}");
     expect(render({ k: 'list', items: [1, 2], n: 10 })).toBe('[1, 2, …]');
-    expect(render({ k: 'bytes', len: 3, head: b('a\x00\''), data: null, bytearray: false })).toBe("b'a\\x00\\''");
+    expect(render({ k: 'bytes', len: 3, head: b('a\x00\''), data: null, at: 0, bytearray: false })).toBe("b'a\\x00\\''");
   });
 });
 

@@ -43,10 +43,15 @@ export interface PickleScanOptions {
    * writes a tensor). Given by the format layer; without it such calls stay critical.
    */
   torchBlob?: TorchBlobScanner;
+  /**
+   * Reads `len` bytes of the stream again from offset `at`: how a blob too large to keep in memory
+   * is scanned (given when the stream is a plain file).
+   */
+  reread?: (at: number, len: number) => AsyncIterable<unknown>;
 }
 
-/** Scans an embedded legacy torch.save blob (see PickleScanOptions.torchBlob). */
-export type TorchBlobScanner = (data: Buffer, opts: { limits: ScanLimits; nesting: number }) => Promise<Finding[]>;
+/** Scans an embedded legacy torch.save blob (see PickleScanOptions.torchBlob): its bytes and length. */
+export type TorchBlobScanner = (source: AsyncIterable<unknown> | Iterable<unknown>, size: number, opts: { limits: ScanLimits; nesting: number }) => Promise<Finding[]>;
 
 /** Loaders whose bytes argument is itself a pickle: it is scanned too (the loader stays critical). */
 const NESTED_LOADERS = new Set(['pickle.loads', '_pickle.loads', 'dill.loads', 'dill._dill.loads', 'cloudpickle.loads', 'joblib.externals.cloudpickle.loads']);
@@ -304,7 +309,7 @@ class Analyzer implements PickleVisitor {
   wrappers = 0;
   firstWrapper: number | null = null;
   /** Payloads handed to pickle.loads and friends, scanned after the stream. */
-  readonly nested: { data: Buffer; call: PyCall; loader: string; torch: boolean }[] = [];
+  readonly nested: { data: Buffer | { at: number; len: number }; call: PyCall; loader: string; torch: boolean }[] = [];
 
   constructor(
     private readonly opts: PickleScanOptions,
@@ -440,7 +445,9 @@ class Analyzer implements PickleVisitor {
    */
   private torchBlobCall(c: PyCall, st: GlobalState): boolean {
     if (!this.opts.torchBlob || !isContainer(c.args, 'tuple') || c.args.n !== 1 || this.nested.length >= MAX_TORCH_BLOBS) return false;
-    const data = keptBytes(c.args.items[0]);
+    const payload = c.args.items[0];
+    const kept = keptBytes(payload);
+    const data = kept ?? (this.opts.reread && typeof payload === 'object' && payload !== null && payload.k === 'bytes' ? { at: payload.at, len: payload.len } : null);
     if (!data) return false;
     st.called = true;
     this.nested.push({ data, call: c, loader: st.full, torch: true });
@@ -681,7 +688,9 @@ async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, 
   for (const n of analyzer.nested) {
     const at = n.call.offset;
     if (n.torch) {
-      const inner = nesting < MAX_NESTING && opts.torchBlob ? await opts.torchBlob(n.data, { limits: opts.limits, nesting: nesting + 1 }) : null;
+      const d = n.data;
+      const source = Buffer.isBuffer(d) ? { chunks: [d], size: d.length } : opts.reread ? { chunks: opts.reread(d.at, d.len), size: d.len } : null;
+      const inner = nesting < MAX_NESTING && opts.torchBlob && source ? await opts.torchBlob(source.chunks, source.size, { limits: opts.limits, nesting: nesting + 1 }) : null;
       if (inner === null) {
         analyzer.add('PICKLE_CODE_EXECUTION', 'critical', `calls ${n.loader} at offset ${at}: it runs torch.load on an embedded checkpoint nested too deep to scan`, at);
         continue;
@@ -692,7 +701,7 @@ async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, 
       }
       continue;
     }
-    if (nesting >= MAX_NESTING) continue;
+    if (nesting >= MAX_NESTING || !Buffer.isBuffer(n.data)) continue;
     const inner = await analyzePickle(new ByteReader([n.data]), { ...opts, nesting: nesting + 1, baseOffset: 0, maxPickles: 1, multiplePickles: 'silent', label: 'the embedded pickle' });
     for (const f of inner.findings) {
       if (f.severity === 'info' || f.severity === 'low') continue;
