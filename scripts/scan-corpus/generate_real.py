@@ -32,7 +32,9 @@ try:
     from onnx import TensorProto, helper, numpy_helper
     from sklearn.decomposition import PCA
     from sklearn.ensemble import RandomForestClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.tree import DecisionTreeRegressor
@@ -236,6 +238,11 @@ def joblib_samples():
     dump("joblib/pipeline.joblib", pipe, "joblib.dump of a scikit-learn Pipeline (StandardScaler, PCA, LogisticRegression)")
     dump("joblib/random-forest.joblib", forest, "joblib.dump of a RandomForestClassifier (tree arrays with structured dtypes)")
     dump("joblib/arrays.joblib", arrays, "joblib.dump of a dict of numpy arrays")
+    knn = KNeighborsClassifier(n_neighbors=3).fit(x, y)
+    dump("joblib/knn.joblib", knn, "joblib.dump of a KNeighborsClassifier (KDTree rebuilt with sklearn's Cython newObj)")
+    tfidf = TfidfVectorizer().fit(["alpha beta gamma", "beta gamma delta"])
+    dump("joblib/tfidf.joblib", tfidf, "joblib.dump of a fitted TfidfVectorizer (vocabulary dict, numpy float64 dtype)")
+    write("sklearn/tfidf-matrix-pickle.pkl", pickle.dumps(tfidf.transform(["alpha delta"]), protocol=4), P, [], "pickle.dumps of a scipy.sparse csr_matrix", "pickle")
     compressors = [("zlib", 3), ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3)]
     try:
         import lz4.frame  # noqa: F401  joblib needs it for ("lz4", n)

@@ -57,12 +57,12 @@ function decompressed(t: ScanTarget, how: Exclude<Compression, 'none'>, onBomb: 
 }
 
 /**
- * True when the first bytes of the (decompressed) stream name joblib or scikit-learn classes.
+ * True when the first bytes of the (decompressed) stream name joblib, scikit-learn or scipy.sparse classes.
  * Protocols 0–2 write GLOBAL as 'c' + module + '\n', so the name follows a 'c' directly.
  */
 function looksLikeSklearn(head: Buffer): boolean {
   const s = head.toString('latin1');
-  return s.includes('joblib.numpy_pickle') || s.includes('NumpyArrayWrapper') || /(^|[^A-Za-z0-9_]|c)sklearn[.\n]/.test(s);
+  return s.includes('joblib.numpy_pickle') || s.includes('NumpyArrayWrapper') || /(^|[^A-Za-z0-9_]|c)(sklearn|scipy\.sparse)[.\n]/.test(s);
 }
 
 /** True when the first bytes name torch's tensor rebuilders (pickle.dumps of tensors or state dicts). */

@@ -451,8 +451,12 @@ const TORCH_ALLOWED = [
   ...TORCH_DTYPES.split(' ').map((d) => `torch.${d}`),
 ];
 
+/** scikit-learn's Cython `newObj(cls)` (cls.__new__(cls)) used by KD/ball trees and distance metrics: see APPLY_LIKE. */
+const SKLEARN_NEWOBJ = ['sklearn.neighbors._kd_tree.newObj', 'sklearn.neighbors._ball_tree.newObj', 'sklearn.neighbors._binary_tree.newObj', 'sklearn.metrics._dist_metrics.newObj'];
+
 const JOBLIB_ALLOWED = [
   'joblib.numpy_pickle.NumpyArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
+  ...SKLEARN_NEWOBJ,
   ...(
     'log log1p log2 log10 exp exp2 expm1 sqrt cbrt square abs absolute fabs sign negative reciprocal sin cos tan arcsin arccos arctan sinh cosh tanh ' +
     'arcsinh arccosh arctanh floor ceil rint trunc maximum minimum fmax fmin add subtract multiply divide true_divide floor_divide power ' +
@@ -494,6 +498,7 @@ export const APPLY_LIKE: Record<string, { arg: number; how: string }> = {
   'collections.defaultdict': { arg: 0, how: 'keeps its first argument as a factory it calls later' },
   'numpy.core.multiarray._reconstruct': { arg: 0, how: 'creates an instance of its first argument' },
   'numpy._core.multiarray._reconstruct': { arg: 0, how: 'creates an instance of its first argument' },
+  ...Object.fromEntries(SKLEARN_NEWOBJ.map((f) => [f, { arg: 0, how: 'creates an instance of its first argument' }])),
 };
 
 function moduleRule<T>(table: Record<string, T>, module: string): T | undefined {
@@ -584,6 +589,9 @@ function classifyPredicate(module: string, name: string, family: PickleFamily): 
     }
     if (family === 'joblib') {
       const top = modSegments[0];
+      if (module.startsWith('scipy.sparse') && modSegments.every((s) => IDENT.test(s) && !isDunder(s)) && /^(csr|csc|coo|lil|dok|bsr|dia)_(matrix|array)$/.test(name)) {
+        return { risk: 'allowed', reason: 'is a scipy.sparse matrix class' };
+      }
       if ((top === 'sklearn' || module.startsWith('scipy.sparse')) && modSegments.every((s) => IDENT.test(s) && !isDunder(s)) && CAMEL_CLASS.test(name)) {
         return { risk: 'allowed', reason: `is a ${top === 'sklearn' ? 'scikit-learn' : 'scipy.sparse'} class` };
       }
