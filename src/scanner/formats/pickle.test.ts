@@ -143,6 +143,8 @@ describe('scanPickle', () => {
     // pickle.dumps(tensor) rebuilds tensors with torch._utils: the PyTorch allow-list applies.
     expect(await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)R.'), 'pickle'))).toEqual([]);
     expect(verdictOf(await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)Rctorch.nn.modules.linear\nLinear\n)R.'), 'pickle')))).toBe('warn');
+    // torch.load resolves any "...Storage" name itself; pickle.load imports the module: not allowed here.
+    expect(verdictOf(await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)Rcantigravity\nFloatStorage\n)R.'), 'pickle')))).toBe('warn');
   });
 });
 

@@ -155,7 +155,7 @@ export async function sniffPickle(head: Buffer, complete: boolean): Promise<bool
  * allow-list, pickled tensors (pickle.dumps of a tensor or state dict) the PyTorch one.
  */
 export const scanPickle: FormatScanner = async (t) => {
-  const family: PickleFamily = looksLikeSklearn(t.head) ? 'joblib' : looksLikeTorch(t.head) ? 'pytorch' : 'generic';
+  const family: PickleFamily = looksLikeSklearn(t.head) ? 'joblib' : looksLikeTorch(t.head) ? 'tensor-pickle' : 'generic';
   return scanPickleFile(t, { family, joblib: family === 'joblib' });
 };
 

@@ -702,7 +702,7 @@ async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, 
       continue;
     }
     if (nesting >= MAX_NESTING || !Buffer.isBuffer(n.data)) continue;
-    const inner = await analyzePickle(new ByteReader([n.data]), { ...opts, nesting: nesting + 1, baseOffset: 0, maxPickles: 1, multiplePickles: 'silent', label: 'the embedded pickle' });
+    const inner = await analyzePickle(new ByteReader([n.data]), { ...opts, reread: undefined, nesting: nesting + 1, baseOffset: 0, maxPickles: 1, multiplePickles: 'silent', label: 'the embedded pickle' });
     for (const f of inner.findings) {
       if (f.severity === 'info' || f.severity === 'low') continue;
       analyzer.findings.push({ ...f, offset: at, message: `inside the pickle given to ${n.loader} at offset ${at} (its offset ${f.offset ?? '?'}): ${f.message}` });

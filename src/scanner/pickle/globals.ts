@@ -17,9 +17,11 @@
 /**
  * Which allow-list applies. 'torchscript': the pickles of a TorchScript archive (torch.jit.save),
  * which torch.jit.load reads with its own C++ unpickler: `__torch__.*` names are classes compiled
- * from the archive's code/ (reviewed as TorchScript), never Python imports.
+ * from the archive's code/ (reviewed as TorchScript), never Python imports. 'tensor-pickle': a
+ * plain pickle of tensors (pickle.dumps), read by pickle.load, not torch.load: the PyTorch
+ * allow-list, but none of torch.load's own name resolution.
  */
-export type PickleFamily = 'generic' | 'pytorch' | 'torchscript' | 'numpy' | 'joblib';
+export type PickleFamily = 'generic' | 'pytorch' | 'torchscript' | 'tensor-pickle' | 'numpy' | 'joblib';
 export type GlobalRisk = 'allowed' | 'critical' | 'high' | 'medium';
 
 export interface GlobalClass {
@@ -471,6 +473,7 @@ const FAMILY_ALLOWED: Record<PickleFamily, Set<string>> = {
   numpy: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED]),
   pytorch: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
   torchscript: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
+  'tensor-pickle': new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
   joblib: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...JOBLIB_ALLOWED]),
 };
 
@@ -625,6 +628,8 @@ export function familyLabel(family: PickleFamily): string {
       return 'PyTorch checkpoints';
     case 'torchscript':
       return 'TorchScript archives';
+    case 'tensor-pickle':
+      return 'pickled tensors';
     case 'numpy':
       return 'numpy object arrays';
     case 'joblib':
