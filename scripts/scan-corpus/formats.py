@@ -347,7 +347,7 @@ def gen_archives(c: Corpus) -> None:
     link.create_system = 3
     link.external_attr = (0o120777 << 16)
     c.write("archive/zip-symlink.zip", zip_bytes([(link, b"/etc/passwd")]), "block", ["ZIP_SYMLINK"], "zip member that is a symbolic link", "zip")
-    c.write("archive/zip-bomb.zip", zip_bytes([("zeros.bin", bytes(20 * 1024 * 1024))]), "block", ["ZIP_BOMB"], "highly compressible member (ratio > 200)", "zip")
+    c.write("archive/zip-bomb.zip", zip_bytes([("zeros.bin", bytes(80 * 1024 * 1024))]), "block", ["ZIP_BOMB"], "highly compressible member (ratio > 200, over 64 MiB)", "zip")
     crc = bytearray(zip_bytes([("data.txt", b"hello model weights " * 8)], zipfile.ZIP_STORED))
     name_len, extra_len = struct.unpack("<HH", crc[26:30])
     crc[30 + name_len + extra_len + 3] ^= 0xFF
@@ -372,7 +372,7 @@ def gen_archives(c: Corpus) -> None:
     c.write("archive/clean.tar.gz", gzip.compress(tar_bytes(clean_tar()), mtime=0), "pass", [], "clean gzip-compressed tar", "gzip")
     c.write("archive/slip.tar.gz", gzip.compress(tar_bytes([(tinfo("../evil.txt"), b"x")]), mtime=0), "block", ["TAR_SLIP"], "tar slip inside gzip", "gzip")
     c.write("archive/pickle.pkl.gz", gzip.compress(evil_pickle(), mtime=0), "block", ["PICKLE_CODE_EXECUTION"], "gzip-compressed malicious pickle (read as joblib does)", "joblib")
-    c.write("archive/gzip-bomb.gz", gzip.compress(bytes(20 * 1024 * 1024), mtime=0), "block", ["GZIP_BOMB"], "gzip expanding more than 200x", "gzip")
+    c.write("archive/gzip-bomb.gz", gzip.compress(bytes(80 * 1024 * 1024), compresslevel=1, mtime=0), "block", ["GZIP_BOMB"], "gzip expanding more than 200x, over 64 MiB", "gzip")
 
 
 # ---------------------------------------------------------------------------- repository

@@ -212,6 +212,9 @@ def numpy_samples():
     buf = io.BytesIO()
     np.savez_compressed(buf, weights=arrays["f32"], ids=arrays["i64"], names=arrays["unicode"])
     write("numpy/arrays-compressed.npz", buf.getvalue(), P, [], "np.savez_compressed (deflated members)", "numpy-npz")
+    buf = io.BytesIO()
+    np.savez_compressed(buf, w=np.zeros((1024, 512)), b=np.zeros(512))
+    write("numpy/zeros-compressed.npz", buf.getvalue(), P, [], "np.savez_compressed of zero arrays (4 MiB at 1000:1: small, not a bomb)", "numpy-npz")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +257,7 @@ def joblib_samples():
         dump(f"joblib/pipeline-{method}.joblib", pipe, f"joblib.dump of the Pipeline compressed with {method}", compress=(method, level))
         dump(f"joblib/arrays-{method}.joblib", arrays, f"joblib.dump of numpy arrays compressed with {method}", compress=(method, level))
     for method, level in compressors:
-        dump(f"joblib/zeros-{method}.joblib", {"w": np.zeros((1024, 512))}, f"4 MiB of zeros compressed with {method} (far past 200:1, yet no bomb below 64 MiB)", compress=(method, level))
+        dump(f"joblib/zeros-{method}.joblib", {"w": np.zeros((1024, 512))}, f"4 MiB of zeros compressed with {method} (far past 200:1, yet no bomb below 64 MiB of output)", compress=(method, level))
     dump("joblib/tree-compress3.pkl", tree, "joblib.dump(compress=3) of a DecisionTreeRegressor (zlib, .pkl name)", compress=3)
     write("sklearn/pipeline-pickle.pkl", pickle.dumps(pipe, protocol=4), P, [], "pickle.dumps of a scikit-learn Pipeline (protocol 4)", "pickle")
     write("sklearn/forest-pickle-proto2.pkl", pickle.dumps(forest, protocol=2), P, [], "pickle.dumps of a RandomForestClassifier (protocol 2)", "pickle")

@@ -6,7 +6,8 @@ import lzma from 'lzma-native';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { verdictOf, type Finding } from '../types.js';
-import { JOBLIB_BOMB_MIN_BYTES, scanJoblib, scanPickle, sniffCompression, sniffPickle } from './pickle.js';
+import { BOMB_MIN_BYTES } from '../archive/zip.js';
+import { scanJoblib, scanPickle, sniffCompression, sniffPickle } from './pickle.js';
 import { fileTarget, tempDir } from './test-fixtures.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -93,8 +94,8 @@ describe('scanJoblib', () => {
       len.writeBigUInt64LE(BigInt(mib) * 1024n * 1024n);
       return Buffer.concat([await liblzma(cat('\x80\x04\x8e', len), 'easyEncoder'), ...Array<Buffer>(mib / 8).fill(zeros8), await liblzma(b('.'), 'easyEncoder')]);
     };
-    // 16 MiB from ~3 kB (over 5000:1): zeros, not a bomb below JOBLIB_BOMB_MIN_BYTES.
-    expect(JOBLIB_BOMB_MIN_BYTES).toBe(64 * 1024 * 1024);
+    // 16 MiB from ~3 kB (over 5000:1): zeros, not a bomb below BOMB_MIN_BYTES.
+    expect(BOMB_MIN_BYTES).toBe(64 * 1024 * 1024);
     expect(await scanJoblib(target(await pickled(16), 'joblib'))).toEqual([]);
     const f = await scanJoblib(target(await pickled(96), 'joblib'));
     expect(codes(f)).toEqual(['high PICKLE_PARSE_ERROR', 'high COMPRESSION_BOMB']);

@@ -39,21 +39,12 @@ function compatHeaderLength(head: Buffer): number {
 }
 
 /**
- * Below this many decompressed bytes a joblib file is never a bomb, whatever its ratio: its
- * output is streamed through the pickle machine and array bytes are skipped, never held, so the
- * cost is time, and arrays of zeros (initial weights, sparse coefficients) compress far past
- * 200:1. Past it the archive limits apply (ratio, total).
- */
-export const JOBLIB_BOMB_MIN_BYTES = 64 * 1024 * 1024;
-
-/**
- * The decompressed pickle of a compressed joblib file, streamed and capped: past the cap
- * `onBomb` is told and the stream ends (a compression bomb).
+ * The decompressed pickle of a compressed joblib file, streamed and capped (inflateCap: the
+ * archive limits): past the cap `onBomb` is told and the stream ends (a compression bomb).
  */
 function decompressed(t: ScanTarget, how: Exclude<Compression, 'none'>, onBomb: (bytes: number) => void): AsyncIterable<unknown> {
   const start = how === 'joblib-compat' ? compatHeaderLength(t.head) : 0;
-  const cap = Math.min(t.limits.maxArchiveBytes, Math.max(JOBLIB_BOMB_MIN_BYTES, inflateCap(t.size, t.limits)));
-  return decompressFile(t.abs, start, how === 'joblib-compat' ? 'zlib' : how, cap, onBomb);
+  return decompressFile(t.abs, start, how === 'joblib-compat' ? 'zlib' : how, inflateCap(t.size, t.limits), onBomb);
 }
 
 /**
