@@ -347,7 +347,7 @@ def gen_archives(c: Corpus) -> None:
     link.create_system = 3
     link.external_attr = (0o120777 << 16)
     c.write("archive/zip-symlink.zip", zip_bytes([(link, b"/etc/passwd")]), "block", ["ZIP_SYMLINK"], "zip member that is a symbolic link", "zip")
-    c.write("archive/zip-bomb.zip", zip_bytes([("zeros.bin", bytes(20 * 1024 * 1024))]), "block", ["ZIP_BOMB"], "highly compressible member (ratio > 200)", "zip")
+    c.write("archive/zip-bomb.zip", zip_bytes([("zeros.bin", bytes(80 * 1024 * 1024))]), "block", ["ZIP_BOMB"], "highly compressible member (ratio > 200, over 64 MiB)", "zip")
     crc = bytearray(zip_bytes([("data.txt", b"hello model weights " * 8)], zipfile.ZIP_STORED))
     name_len, extra_len = struct.unpack("<HH", crc[26:30])
     crc[30 + name_len + extra_len + 3] ^= 0xFF
@@ -372,7 +372,7 @@ def gen_archives(c: Corpus) -> None:
     c.write("archive/clean.tar.gz", gzip.compress(tar_bytes(clean_tar()), mtime=0), "pass", [], "clean gzip-compressed tar", "gzip")
     c.write("archive/slip.tar.gz", gzip.compress(tar_bytes([(tinfo("../evil.txt"), b"x")]), mtime=0), "block", ["TAR_SLIP"], "tar slip inside gzip", "gzip")
     c.write("archive/pickle.pkl.gz", gzip.compress(evil_pickle(), mtime=0), "block", ["PICKLE_CODE_EXECUTION"], "gzip-compressed malicious pickle (read as joblib does)", "joblib")
-    c.write("archive/gzip-bomb.gz", gzip.compress(bytes(20 * 1024 * 1024), mtime=0), "block", ["GZIP_BOMB"], "gzip expanding more than 200x", "gzip")
+    c.write("archive/gzip-bomb.gz", gzip.compress(bytes(80 * 1024 * 1024), compresslevel=1, mtime=0), "block", ["GZIP_BOMB"], "gzip expanding more than 200x, over 64 MiB", "gzip")
 
 
 # ---------------------------------------------------------------------------- repository
@@ -397,7 +397,23 @@ def gen_repository(c: Corpus) -> None:
     benign = "import torch\n\n\nclass YModel(torch.nn.Module):\n    def forward(self, x):\n        return self.proj(x).eval() if False else x\n"
     c.write("repo/benign-code/modeling_y.py", benign.encode(), "warn", ["PYTHON_CODE"], "remote code without dangerous constructs (needs review)", "python")
     auto = dict(cfg, auto_map={"AutoConfig": "configuration_x.XConfig", "AutoModel": "modeling_x.XModel"}, trust_remote_code=True)
-    c.write("repo/auto-map/config.json", json.dumps(auto).encode(), "block", ["HF_REMOTE_CODE", "HF_TRUST_REMOTE_CODE"], "config.json with auto_map and trust_remote_code", "json")
+    c.write("repo/auto-map/config.json", json.dumps(auto).encode(), "warn", ["HF_REMOTE_CODE", "HF_TRUST_REMOTE_CODE"], "config.json with auto_map and trust_remote_code (custom code: review)", "json")
+    # Custom code folders: benign custom code is for a reviewer (warn); custom code that runs
+    # commands, writes outside its folder or downloads blocks; code from another repository blocks.
+    configuration = "class XConfig:\n    model_type = 'x'\n"
+    for name, extra, verdict, codes, what in (
+        ("custom-benign", "", "warn", ["HF_REMOTE_CODE", "PYTHON_CODE"], "auto_map custom code without dangerous calls (review)"),
+        ("custom-system", "\nimport os\nos.system('" + MARKER_CMD + "')\n", "block", ["HF_REMOTE_CODE", "PYTHON_DANGEROUS_CODE"], "auto_map custom code that runs a command"),
+        ("custom-writes", "\nopen('/tmp/garden-scan-marker', 'w').write('x')\n", "block", ["PYTHON_DANGEROUS_CODE"], "auto_map custom code that writes outside its folder"),
+        ("custom-downloads", "\nfrom huggingface_hub import hf_hub_download\nhf_hub_download('org/x', 'extra.py')\n", "block", ["PYTHON_DANGEROUS_CODE"], "auto_map custom code that downloads at run time"),
+    ):
+        c.write(f"repo/{name}/config.json", json.dumps(dict(cfg, auto_map={"AutoConfig": "configuration_x.XConfig", "AutoModel": "modeling_x.XModel"})).encode(), "", [], "", label=False)
+        c.write(f"repo/{name}/configuration_x.py", configuration.encode(), "", [], "", label=False)
+        c.write(f"repo/{name}/modeling_x.py", (benign + extra).encode(), "", [], "", label=False)
+        c.write(f"repo/{name}/model.safetensors", good_safetensors(), "", [], "", label=False)
+        c.label(f"repo/{name}", verdict, codes, what)
+    foreign = dict(cfg, auto_map={"AutoModel": "other-org/other-repo--modeling_z.ZModel"})
+    c.write("repo/auto-map-foreign/config.json", json.dumps(foreign).encode(), "block", ["HF_REMOTE_CODE_EXTERNAL"], "auto_map naming code in another repository (downloaded at load, never scanned)", "json")
     c.write("repo/broken/config.json", b'{"architectures": ["X"],', "block", ["JSON_INVALID"], "config.json that does not parse", "json")
     c.write("repo/unknown/blob.bin", bytes([0x00, 0xFF, 0xFE, 0x13, 0x37]) * 64, "block", ["UNKNOWN_FORMAT"], "unknown binary inside a model folder", "unknown")
 

@@ -19,6 +19,7 @@ import datetime
 import decimal
 import gzip
 import io
+import lzma
 import os
 import pickle
 import struct
@@ -40,8 +41,11 @@ def _write(rel, data):
     return "pickles/" + rel
 
 
-def sample(rel, data, verdict, codes, technique):
-    LABELS.append({"path": _write(rel, data), "verdict": verdict, "codes": list(codes), "technique": technique})
+def sample(rel, data, verdict, codes, technique, fmt=None):
+    entry = {"path": _write(rel, data), "verdict": verdict, "codes": list(codes), "technique": technique}
+    if fmt:
+        entry["format"] = fmt
+    LABELS.append(entry)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,6 +165,21 @@ def make_fakes():
             return (_rebuild_parameter, (self.tensor, True, collections.OrderedDict()))
 
     f.Storage, f.Tensor, f.Parameter = Storage, Tensor, Parameter
+
+    def _load_from_bytes(b):
+        raise RuntimeError("never loaded")
+
+    class FromBytes:
+        """What pickle.dumps(tensor) writes for the storage: torch.storage._load_from_bytes(<legacy torch.save blob>)."""
+
+        def __init__(self, blob):
+            self.blob = blob
+
+        def __reduce__(self):
+            return (_load_from_bytes, (self.blob,))
+
+    fake_global("torch.storage", "_load_from_bytes", _load_from_bytes)
+    f.FromBytes = FromBytes
 
     # numpy
     def _reconstruct(*a):
@@ -526,6 +545,39 @@ def torch_samples(f):
     sample("torch/legacy-truncated.pt", legacy[:-10], B, ["PYTORCH_STRUCTURE"], "legacy checkpoint cut inside the storage data")
     sample("torch/full-model-unknown-class.pt", torch_zip(torch_pickle(f.Net(), {}), {}), W, ["PICKLE_UNSAFE_GLOBAL"], "full-model pickle of a user class (review)")
 
+    # pickle.dumps(tensor): the storage is torch.storage._load_from_bytes(<legacy torch.save blob>).
+    def pickled_tensor(blob_obj):
+        st = f.Storage(f.FloatStorage, "0", 6, struct.pack("<6f", *range(6)))
+        blob = torch_legacy(blob_obj if blob_obj is not None else st)
+        return pickle.dumps(f.Tensor(f.FromBytes(blob), (2, 3)), protocol=4)
+
+    sample("torch/pickled-tensor.pkl", pickled_tensor(None), P, [], "pickle.dumps of a tensor: _load_from_bytes around a clean legacy blob (scanned inside)", "pickle")
+    sample("torch/pickled-tensor-malicious.pkl", pickled_tensor(Gadget(os.system, MARKER)), B, ["PICKLE_CODE_EXECUTION"],
+           "_load_from_bytes around a legacy torch blob whose object pickle calls os.system", "pickle")
+    bad_keys = torch_legacy(state_dict(f))[:-8]
+    sample("torch/pickled-tensor-protocol2.pkl", pickle.dumps(f.Tensor(f.FromBytes(torch_legacy(f.Storage(f.FloatStorage, "0", 2, b"\x00" * 8))), (2,)), protocol=2), P, [],
+           "pickle.dumps(tensor, protocol=2): the blob is _codecs.encode(str, 'latin1')", "pickle")
+    sample("torch/pickled-tensor-truncated-blob.pkl", pickle.dumps(f.Tensor(f.FromBytes(bad_keys), (2, 3)), protocol=4), B, ["PYTORCH_STRUCTURE"],
+           "_load_from_bytes around a truncated legacy blob", "pickle")
+
+    # Legacy checkpoints whose magic-number pickle is written another way: torch.load compares values.
+    magic2 = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)
+    for proto in (0, 4):
+        magic = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=proto)
+        sample(f"torch/legacy-magic-protocol{proto}.pt", magic + legacy[len(magic2):], P, [], f"legacy checkpoint, magic number re-pickled with protocol {proto}", "pytorch-legacy")
+        sample(f"torch/legacy-magic-protocol{proto}-malicious.pt", magic + legacy_evil[len(magic2):], B, ["PICKLE_CODE_EXECUTION"],
+               f"legacy checkpoint with a protocol-{proto} magic number whose object pickle calls os.system", "pytorch-legacy")
+
+    # TorchScript archives (torch.jit.save): __torch__ classes are fine there, os.system is not.
+    code = {"code/__torch__.py": b"class M(Module):\n  __parameters__ = []\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    return x\n",
+            "constants.pkl": pickle.dumps((), protocol=2)}
+    ts_obj = wrap(glob("__torch__", "M") + b")\x81}" + u("training") + b"\x88sb", 2)
+    sample("torch/torchscript-hand-written.pt", torch_zip(ts_obj, {}, extra=code), W, ["PYTORCH_TORCHSCRIPT"], "TorchScript archive: __torch__ class in data.pkl (review the code)", "pytorch-zip")
+    ts_evil = wrap(glob("__torch__", "M") + b")\x81}" + u("hook") + call("os", "system", u(MARKER)) + b"sb", 2)
+    sample("torch/torchscript-malicious.pt", torch_zip(ts_evil, {}, extra=code), B, ["PICKLE_CODE_EXECUTION", "PYTORCH_TORCHSCRIPT"],
+           "TorchScript-looking archive whose data.pkl calls os.system", "pytorch-zip")
+    sample("torch/torch-class-outside-torchscript.pt", torch_zip(ts_obj, {}), W, ["PICKLE_UNSAFE_GLOBAL"], "__torch__ class in a checkpoint without TorchScript code (review)", "pytorch-zip")
+
 
 def numpy_samples(f):
     B, P, W = "block", "pass", "warn"
@@ -554,6 +606,52 @@ def numpy_samples(f):
     sample("numpy/object-malicious.npz", npz({"a.npy": floats, "evil.npy": evil}), B, ["PICKLE_CODE_EXECUTION", "NUMPY_OBJECT_ARRAY"], ".npz with a malicious object-array member")
 
 
+def lz4_frame(data):
+    """An LZ4 frame (the format lz4.frame writes) of stored 64 KiB blocks; the last one literal-only compressed."""
+    out = bytearray(lz4_header(0x60, 0x40))
+    blocks = [data[i:i + 65536] for i in range(0, len(data), 65536)] or [b""]
+    for k, block in enumerate(blocks):
+        if k == len(blocks) - 1 and 15 <= len(block) < 65536:
+            n = len(block) - 15
+            ext = b"\xff" * (n // 255) + bytes([n % 255])
+            body = b"\xf0" + ext + block
+            out += struct.pack("<I", len(body)) + body
+        else:
+            out += struct.pack("<I", len(block) | 0x80000000) + block
+    return bytes(out + b"\x00\x00\x00\x00")
+
+
+def xxh32_short(data, seed=0):
+    """xxHash32 of fewer than 16 bytes (the LZ4 frame descriptor checksum)."""
+    p1, p2, p3, p4, p5, m = 2654435761, 2246822519, 3266489917, 668265263, 374761393, 0xFFFFFFFF
+    rotl = lambda x, r: ((x << r) | (x >> (32 - r))) & m  # noqa: E731
+    assert len(data) < 16
+    h, i = (seed + p5 + len(data)) & m, 0
+    while i + 4 <= len(data):
+        h = rotl((h + int.from_bytes(data[i:i + 4], "little") * p3) & m, 17) * p4 & m
+        i += 4
+    for b in data[i:]:
+        h = rotl((h + b * p5) & m, 11) * p1 & m
+    h ^= h >> 15
+    h = h * p2 & m
+    h ^= h >> 13
+    h = h * p3 & m
+    return h ^ (h >> 16)
+
+
+def lz4_header(flg, bd):
+    return b"\x04\x22\x4d\x18" + bytes([flg, bd, (xxh32_short(bytes([flg, bd])) >> 8) & 0xFF])
+
+
+def lz4_zero_frame(blocks, size):
+    """An LZ4 frame of a pickle holding blocks * size zero bytes (BINBYTES8): each zero block is one literal and one long match."""
+    rest = size - 1 - 4 - 15
+    block = b"\x1f\x00\x01\x00" + b"\xff" * (rest // 255) + bytes([rest % 255])
+    head = b"\x80\x04\x8e" + struct.pack("<Q", blocks * size)
+    stored = lambda d: struct.pack("<I", len(d) | 0x80000000) + d  # noqa: E731
+    return lz4_header(0x60, 0x70) + stored(head) + (struct.pack("<I", len(block)) + block) * blocks + stored(b".") + b"\x00\x00\x00\x00"
+
+
 def joblib_samples(f):
     B, P = "block", "pass"
     model = f.LogisticRegression()
@@ -568,7 +666,25 @@ def joblib_samples(f):
     evil = joblib_dump(model, f, [])
     sample("joblib/malicious.joblib", evil, B, ["PICKLE_CODE_EXECUTION"], "joblib file with a __reduce__ gadget")
     sample("joblib/malicious-zlib.joblib", zlib.compress(evil, 3), B, ["PICKLE_CODE_EXECUTION"], "zlib-compressed malicious joblib file")
-    sample("joblib/bz2.joblib", bz2.compress(plain), B, [], "bz2-compressed joblib (cannot be decompressed here: fail closed, as PICKLE_UNSUPPORTED_COMPRESSION or an unknown format)")
+    # joblib's other compressors: decompressed as a stream (bounded) and scanned.
+    packers = {
+        "bz2": lambda d: bz2.compress(d, 9),
+        "xz": lambda d: lzma.compress(d, format=lzma.FORMAT_XZ, preset=1),
+        "lzma": lambda d: lzma.compress(d, format=lzma.FORMAT_ALONE, preset=1),
+        "lz4": lz4_frame,
+    }
+    for name, pack in packers.items():
+        sample(f"joblib/logreg-{name}.joblib", pack(plain), P, [], f"{name}-compressed joblib file (decompressed and scanned)", "joblib")
+        sample(f"joblib/malicious-{name}.joblib", pack(evil), B, ["PICKLE_CODE_EXECUTION"], f"{name}-compressed joblib file with a __reduce__ gadget", "joblib")
+    def bomb(pack, mib=128):
+        """A pickle holding `mib` MiB of zero bytes (BINBYTES8), as concatenated compressed streams (which joblib reads)."""
+        piece = 8 * 1024 * 1024
+        body = pack(bytes(piece))
+        return pack(b"\x80\x04\x8e" + struct.pack("<Q", mib * 1024 * 1024)) + body * (mib // 8) + pack(b".")
+
+    sample("joblib/bomb-bz2.joblib", bomb(lambda d: bz2.compress(d, 9)), B, ["COMPRESSION_BOMB"], "bz2 joblib expanding 128 MiB from a few kilobytes", "joblib")
+    sample("joblib/bomb-xz.joblib", bomb(lambda d: lzma.compress(d, format=lzma.FORMAT_XZ, preset=1)), B, ["COMPRESSION_BOMB"], "xz joblib expanding far past the ratio limit", "joblib")
+    sample("joblib/bomb-lz4.joblib", lz4_zero_frame(32, 4 * 1024 * 1024), B, ["COMPRESSION_BOMB"], "lz4 joblib whose blocks each expand to 4 MiB", "joblib")
     # Object array inside joblib: a nested pickle right after the wrapper.
     m2 = f.LogisticRegression()
     m2.classes_ = f.ndarray("|O", (1,), b"")

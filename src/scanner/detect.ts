@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { openZip } from './archive/zip.js';
 import { sniffCompression, sniffPickle } from './formats/pickle.js';
+import { startsWithTorchMagic } from './formats/pytorch.js';
 import { DEFAULT_LIMITS, type FileFormat } from './types.js';
 
 export const HEAD_BYTES = 64 * 1024;
@@ -93,7 +94,8 @@ async function zipKind(abs: string): Promise<FileFormat> {
 }
 
 async function pickleKind(head: Buffer, complete: boolean): Promise<FileFormat | null> {
-  if (startsWith(head, TORCH_LEGACY_MAGIC)) return 'pytorch-legacy';
+  // The magic number as torch writes it, or written any other way: torch.load reads the value.
+  if (startsWith(head, TORCH_LEGACY_MAGIC) || (await startsWithTorchMagic(head))) return 'pytorch-legacy';
   // Protocol 2+ has a PROTO opcode; protocol 0/1 has no magic and can look like text
   // ("(S'touch x'\nios\nsystem\n."): sniffPickle interprets the start to decide.
   if (!(await sniffPickle(head, complete))) return null;

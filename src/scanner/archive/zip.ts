@@ -45,8 +45,13 @@ export class ZipDataError extends Error {
   }
 }
 
-/** The bomb rule for every compressed stream: more than 1 MiB out and more than maxCompressionRatio × in. */
-export const BOMB_MIN_BYTES = 1024 * 1024;
+/**
+ * The bomb rule for every compressed stream: more than 64 MiB out and more than
+ * maxCompressionRatio × in (or past maxArchiveBytes). Below 64 MiB a high ratio is ordinary:
+ * arrays of zeros (np.savez_compressed, joblib compress=3, initial weights) compress past 1000:1,
+ * and the scanner streams what it reads, so a small output costs nothing.
+ */
+export const BOMB_MIN_BYTES = 64 * 1024 * 1024;
 
 /** The most bytes `compressed` bytes may inflate to: the bomb rule, and never past maxArchiveBytes. */
 export function inflateCap(compressed: number, limits: ScanLimits): number {

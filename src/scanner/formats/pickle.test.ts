@@ -1,8 +1,12 @@
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { deflateSync, gzipSync } from 'node:zlib';
+import lzma from 'lzma-native';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
 import { verdictOf, type Finding } from '../types.js';
+import { BOMB_MIN_BYTES } from '../archive/zip.js';
 import { scanJoblib, scanPickle, sniffCompression, sniffPickle } from './pickle.js';
 import { fileTarget, tempDir } from './test-fixtures.js';
 
@@ -11,6 +15,22 @@ const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((
 const u = (s: string): Buffer => cat(Buffer.from([0x8c, Buffer.byteLength(s)]), Buffer.from(s, 'utf8'));
 const sg = (m: string, n: string): Buffer => cat(u(m), u(n), '\x93');
 const dir = tempDir('garden-pickle-test-');
+
+const liblzma = async (data: Buffer, coder: 'easyEncoder' | 'aloneEncoder'): Promise<Buffer> =>
+  buffer(Readable.from([data]).pipe((lzma as unknown as { createStream(c: string, o: object): NodeJS.ReadWriteStream }).createStream(coder, { preset: 1 })));
+
+/** An LZ4 frame of stored (uncompressed) 64 KiB blocks, as lz4.frame writes incompressible data. */
+function lz4Stored(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x00])];
+  for (let i = 0; i < data.length; i += 65536) {
+    const block = data.subarray(i, i + 65536);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE((block.length | 0x80000000) >>> 0);
+    parts.push(size, block);
+  }
+  parts.push(Buffer.alloc(4));
+  return Buffer.concat(parts);
+}
 
 let n = 0;
 function target(data: Buffer, format: 'pickle' | 'joblib'): ScanTarget {
@@ -45,7 +65,40 @@ describe('scanJoblib', () => {
     expect(await scanJoblib(target(gzipSync(plain), 'joblib'))).toEqual([]);
     const zf = cat('ZF', `0x${plain.length.toString(16)}`.padEnd(19), deflateSync(plain));
     expect(await scanJoblib(target(zf, 'joblib'))).toEqual([]);
-    expect(codes(await scanJoblib(target(cat('BZh91AY&SY', Buffer.alloc(20)), 'joblib')))).toEqual(['high PICKLE_UNSUPPORTED_COMPRESSION']);
+  });
+
+  it('reads bz2, xz, lzma and lz4 (joblib\'s other compressors) and finds gadgets inside', async () => {
+    const plain = model(floats);
+    const evil = cat('\x80\x04(', plain.subarray(2, -1), sg('os', 'system'), '(', u('id'), 'tRt.');
+    for (const [how, pack] of [
+      ['xz', (d: Buffer) => liblzma(d, 'easyEncoder')],
+      ['lzma', (d: Buffer) => liblzma(d, 'aloneEncoder')],
+      ['lz4', async (d: Buffer) => lz4Stored(d)],
+    ] as const) {
+      const packed = await pack(plain);
+      expect(sniffCompression(packed), how).toBe(how);
+      expect(await scanJoblib(target(packed, 'joblib')), how).toEqual([]);
+      expect(codes(await scanJoblib(target(await pack(evil), 'joblib'))), how).toContain('critical PICKLE_CODE_EXECUTION');
+    }
+    // bz2.compress(b"cos\nsystem\n(S'id'\ntR.") in Python (Node has no bz2 encoder).
+    const bz2Evil = Buffer.from('QlpoOTFBWSZTWR8vIqUAAATTgAAQAMEYAA4ijCAgACIhobRPKYpgACi8jgQkuCV+mTWLuSKcKEgPl5FSgA==', 'base64');
+    expect(codes(await scanJoblib(target(bz2Evil, 'joblib')))).toEqual(['critical PICKLE_CODE_EXECUTION']);
+    expect(codes(await scanJoblib(target(cat('BZh91AY&SY', Buffer.alloc(20)), 'joblib')))).toContain('high PICKLE_READ_ERROR');
+  });
+
+  it('passes highly compressible arrays, and reports a file that expands past the limits as a bomb', async () => {
+    // A pickle holding N MiB of zero bytes (BINBYTES8), as concatenated xz streams (joblib reads them).
+    const zeros8 = await liblzma(Buffer.alloc(8 * 1024 * 1024), 'easyEncoder');
+    const pickled = async (mib: number) => {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(mib) * 1024n * 1024n);
+      return Buffer.concat([await liblzma(cat('\x80\x04\x8e', len), 'easyEncoder'), ...Array<Buffer>(mib / 8).fill(zeros8), await liblzma(b('.'), 'easyEncoder')]);
+    };
+    // 16 MiB from ~3 kB (over 5000:1): zeros, not a bomb below BOMB_MIN_BYTES.
+    expect(BOMB_MIN_BYTES).toBe(64 * 1024 * 1024);
+    expect(await scanJoblib(target(await pickled(16), 'joblib'))).toEqual([]);
+    const f = await scanJoblib(target(await pickled(96), 'joblib'));
+    expect(codes(f)).toEqual(['high PICKLE_PARSE_ERROR', 'high COMPRESSION_BOMB']);
   });
 
   it('finds gadgets in compressed files and in object arrays (a nested pickle)', async () => {
@@ -85,10 +138,14 @@ describe('scanJoblib', () => {
 });
 
 describe('scanPickle', () => {
-  it('uses the generic allow-list for plain pickles', async () => {
+  it('uses the generic allow-list for plain pickles, and the PyTorch one for pickled tensors', async () => {
     expect(await scanPickle(target(b('\x80\x02ccollections\nOrderedDict\n)R.'), 'pickle'))).toEqual([]);
-    const f = await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)R.'), 'pickle'));
-    expect(verdictOf(f)).toBe('warn');
+    expect(verdictOf(await scanPickle(target(b('\x80\x02cnumpy.lib.npyio\nNpzFile\n)R.'), 'pickle')))).toBe('warn');
+    // pickle.dumps(tensor) rebuilds tensors with torch._utils: the PyTorch allow-list applies.
+    expect(await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)R.'), 'pickle'))).toEqual([]);
+    expect(verdictOf(await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)Rctorch.nn.modules.linear\nLinear\n)R.'), 'pickle')))).toBe('warn');
+    // torch.load resolves any "...Storage" name itself; pickle.load imports the module: not allowed here.
+    expect(verdictOf(await scanPickle(target(b('\x80\x02ctorch._utils\n_rebuild_tensor_v2\n)Rcantigravity\nFloatStorage\n)R.'), 'pickle')))).toBe('warn');
   });
 });
 

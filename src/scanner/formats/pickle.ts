@@ -1,22 +1,23 @@
 /**
  * Plain pickle files and joblib files. joblib writes a pickle in which each numpy array is a
  * `NumpyArrayWrapper` followed by the raw array bytes (or, for object arrays, a nested pickle),
- * optionally compressed as a whole (zlib, gzip; bz2/xz/lzma/lz4 too, which Node cannot read).
+ * optionally compressed as a whole (zlib, gzip, bz2, xz, lzma, lz4: all decompressed as a
+ * stream, capped, see archive/decompress.ts).
  *
  * joblib files are read the way joblib.load reads them (array bytes skipped by the size the
  * wrapper declares). Because the same file could instead be given to pickle.load, which reads
  * those bytes as opcodes, a second pass checks what pickle.load would do with them.
  */
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import { decompressFile } from '../archive/decompress.js';
 import { inflateCap } from '../archive/zip.js';
 import type { FormatScanner, ScanTarget } from '../context.js';
 import { analyzePickleSource, type PickleScanOptions } from '../pickle/analyze.js';
 import type { PickleFamily } from '../pickle/globals.js';
-import { ByteReader, fileChunks, readableChunks } from '../pickle/byte-reader.js';
+import { ByteReader, fileChunks } from '../pickle/byte-reader.js';
 import { PickleMachine } from '../pickle/interpreter.js';
-import { finding, type Finding, type ScanLimits } from '../types.js';
+import { startsWithProto } from '../pickle/ops.js';
+import { scanTorchBlob } from './pytorch.js';
+import { finding, type Finding } from '../types.js';
 
 export type Compression = 'none' | 'zlib' | 'gzip' | 'joblib-compat' | 'bz2' | 'xz' | 'lzma' | 'lz4';
 
@@ -37,36 +38,28 @@ function compatHeaderLength(head: Buffer): number {
   return head[21] === 0x20 ? 22 : 21;
 }
 
-/** Stops a decompressed stream that grows past the limits (a compression bomb). */
-async function* bounded(src: AsyncIterable<unknown>, compressedSize: number, limits: ScanLimits, onBomb: (bytes: number) => void): AsyncGenerator<Buffer> {
-  let out = 0;
-  const max = inflateCap(compressedSize, limits);
-  for await (const chunk of src) {
-    const b = chunk as Buffer;
-    out += b.length;
-    if (out > max) {
-      onBomb(out);
-      return;
-    }
-    yield b;
-  }
-}
-
-function decompressed(t: ScanTarget, how: 'zlib' | 'gzip' | 'joblib-compat', onBomb: (bytes: number) => void): AsyncIterable<unknown> {
+/**
+ * The decompressed pickle of a compressed joblib file, streamed and capped (inflateCap: the
+ * archive limits): past the cap `onBomb` is told and the stream ends (a compression bomb).
+ */
+function decompressed(t: ScanTarget, how: Exclude<Compression, 'none'>, onBomb: (bytes: number) => void): AsyncIterable<unknown> {
   const start = how === 'joblib-compat' ? compatHeaderLength(t.head) : 0;
-  const file = createReadStream(t.abs, { start, highWaterMark: 1 << 20 });
-  const z = how === 'gzip' ? createGunzip() : createInflate();
-  file.on('error', (e) => z.destroy(e));
-  // When the scan stops early the inflater is destroyed; the file stream must close with it.
-  z.on('close', () => file.destroy());
-  const inflated: Readable = file.pipe(z);
-  return bounded(readableChunks(inflated), t.size, t.limits, onBomb);
+  return decompressFile(t.abs, start, how === 'joblib-compat' ? 'zlib' : how, inflateCap(t.size, t.limits), onBomb);
 }
 
-/** True when the first bytes of the (decompressed) stream name joblib or scikit-learn classes. */
+/**
+ * True when the first bytes of the (decompressed) stream name joblib, scikit-learn or scipy.sparse classes.
+ * Protocols 0–2 write GLOBAL as 'c' + module + '\n', so the name follows a 'c' directly.
+ */
 function looksLikeSklearn(head: Buffer): boolean {
   const s = head.toString('latin1');
-  return s.includes('joblib.numpy_pickle') || s.includes('NumpyArrayWrapper') || /\bsklearn[.\n]/.test(s);
+  return s.includes('joblib.numpy_pickle') || s.includes('NumpyArrayWrapper') || /(^|[^A-Za-z0-9_]|c)(sklearn|scipy\.sparse)[.\n]/.test(s);
+}
+
+/** True when the first bytes name torch's tensor rebuilders (pickle.dumps of tensors or state dicts). */
+function looksLikeTorch(head: Buffer): boolean {
+  const s = head.toString('latin1');
+  return /(^|[^A-Za-z0-9_]|c)torch(\._utils|\.storage|\n_utils)\b/.test(s) || s.includes('torch._utils') || s.includes('_rebuild_tensor');
 }
 
 interface PickleFileOptions {
@@ -76,9 +69,6 @@ interface PickleFileOptions {
 
 async function scanPickleFile(t: ScanTarget, o: PickleFileOptions): Promise<Finding[]> {
   const compression = sniffCompression(t.head);
-  if (compression === 'bz2' || compression === 'xz' || compression === 'lzma' || compression === 'lz4') {
-    return [finding('PICKLE_UNSUPPORTED_COMPRESSION', 'high', `the file is ${compression}-compressed (as joblib writes it); this scanner cannot decompress ${compression}, so the pickle inside was not checked`, 0)];
-  }
   const findings: Finding[] = [];
   const joblib = o.joblib || compression !== 'none';
   const family: PickleFamily = joblib ? 'joblib' : o.family;
@@ -90,7 +80,16 @@ async function scanPickleFile(t: ScanTarget, o: PickleFileOptions): Promise<Find
           bomb = n;
         });
   const what = compression === 'none' ? 'the pickle' : `the ${compression === 'joblib-compat' ? 'zlib' : compression}-compressed pickle`;
-  const base: PickleScanOptions = { family, limits: t.limits, multiplePickles: 'note', joblibArrays: joblib, label: what };
+  const base: PickleScanOptions = {
+    family,
+    limits: t.limits,
+    multiplePickles: 'note',
+    joblibArrays: joblib,
+    label: what,
+    torchBlob: scanTorchBlob,
+    // A plain file can be read again where a large embedded blob sits (pickle.dumps of a big tensor).
+    ...(compression === 'none' ? { reread: (at: number, len: number) => fileChunks(t.abs, at, at + len) } : {}),
+  };
 
   const first = await analyzePickleSource(open, base);
   findings.push(...first.findings);
@@ -113,10 +112,7 @@ async function scanPickleFile(t: ScanTarget, o: PickleFileOptions): Promise<Find
   return findings;
 }
 
-/** Starts with a PROTO opcode (protocol 2 to 5 begin so; 0 and 1 have no magic). */
-export function startsWithProto(head: Buffer): boolean {
-  return head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5;
-}
+export { startsWithProto };
 
 const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
@@ -145,9 +141,12 @@ export async function sniffPickle(head: Buffer, complete: boolean): Promise<bool
   return named;
 }
 
-/** Scans a plain pickle file (format 'pickle'). scikit-learn pickles get the joblib family allow-list. */
+/**
+ * Scans a plain pickle file (format 'pickle'). scikit-learn pickles get the joblib family
+ * allow-list, pickled tensors (pickle.dumps of a tensor or state dict) the PyTorch one.
+ */
 export const scanPickle: FormatScanner = async (t) => {
-  const family: PickleFamily = looksLikeSklearn(t.head) ? 'joblib' : 'generic';
+  const family: PickleFamily = looksLikeSklearn(t.head) ? 'joblib' : looksLikeTorch(t.head) ? 'tensor-pickle' : 'generic';
   return scanPickleFile(t, { family, joblib: family === 'joblib' });
 };
 

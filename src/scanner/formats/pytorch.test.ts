@@ -1,7 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanTarget } from '../context.js';
+import { detectFormat } from '../detect.js';
+import { NESTED_KEEP } from '../pickle/ops.js';
 import { verdictOf, type Finding } from '../types.js';
+import { scanPickle } from './pickle.js';
 import { scanPytorch, scanPytorchLegacy, scanPytorchZip } from './pytorch.js';
 import { buildZip, fileTarget, tempDir } from './test-fixtures.js';
 
@@ -93,31 +97,16 @@ describe('scanPytorchZip', () => {
   });
 });
 
-describe('scanPytorchLegacy', () => {
-  const legacy = (main: Buffer, keys: string[], storages: Buffer): Buffer =>
-    cat(
-      P2,
-      '\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.',
-      P2,
-      'M\xe9\x03.',
-      P2,
-      '}(',
-      bu('little_endian'),
-      '\x88u.',
-      main,
-      P2,
-      ']',
-      '(',
-      ...keys.map(bu),
-      'e.',
-      storages,
-    );
-  const storage = (numel: number): Buffer => {
-    const x = Buffer.alloc(8 + 4 * numel);
-    x.writeBigInt64LE(BigInt(numel));
-    return x;
-  };
+/** A legacy checkpoint: magic number (as torch writes it, unless `magic` says otherwise), version, sys info, object, keys, storages. */
+const legacy = (main: Buffer, keys: string[], storages: Buffer, magic: Buffer | string = cat(P2, '\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.')): Buffer =>
+  cat(magic, P2, 'M\xe9\x03.', P2, '}(', bu('little_endian'), '\x88u.', main, P2, ']', '(', ...keys.map(bu), 'e.', storages);
+const storage = (numel: number): Buffer => {
+  const x = Buffer.alloc(8 + 4 * numel);
+  x.writeBigInt64LE(BigInt(numel));
+  return x;
+};
 
+describe('scanPytorchLegacy', () => {
   it('walks the five pickles and the storage records', async () => {
     const data = legacy(stateDict(tensor('0', 6, true)), ['0'], storage(6));
     expect(await scanPytorchLegacy(target(data))).toEqual([]);
@@ -137,5 +126,84 @@ describe('scanPytorchLegacy', () => {
     expect(codes(await scanPytorchLegacy(target(evil)))).toEqual(['critical PICKLE_CODE_EXECUTION']);
     const miscount = legacy(stateDict(tensor('0', 6, true)), ['0'], storage(5));
     expect(codes(await scanPytorchLegacy(target(miscount)))).toEqual(['high PYTORCH_STRUCTURE']);
+  });
+});
+
+describe('TorchScript archives (torch.jit.save)', () => {
+  // data.pkl: __torch__.M (a class compiled from code/), built with NEWOBJ and BUILD; debug_pkl: build_intlist tags.
+  const module = cat(P2, 'c__torch__\nM\n)\x81}(', bu('training'), '\x88ub.');
+  const debug = cat(P2, '(', 'ctorch.jit._pickle\nbuild_intlist\n(]K\x01atR', 't.');
+  const archive = (dataPkl: Buffer) =>
+    zip([
+      ['archive/data.pkl', dataPkl],
+      ['archive/code/__torch__.py', b('class M(Module):\n  def forward(self, x: Tensor) -> Tensor:\n    return x\n')],
+      ['archive/code/__torch__.py.debug_pkl', debug],
+      ['archive/constants.pkl', cat(P2, ').')],
+      ['archive/version', b('3\n')],
+    ]);
+
+  it('asks for review of the TorchScript code instead of blocking its __torch__ classes and list tags', async () => {
+    const f = await scanPytorchZip(target(archive(module)));
+    expect(codes(f)).toEqual(['medium PYTORCH_TORCHSCRIPT']);
+    expect(f[0]!.message).toContain('archive/code/__torch__.py');
+  });
+
+  it('still blocks code execution in a TorchScript archive, and reviews __torch__ names outside one', async () => {
+    const evil = cat(P2, 'c__torch__\nM\n)\x81}(', bu('hook'), 'cos\nsystem\n(', bu('id'), 'tRub.');
+    expect(codes(await scanPytorchZip(target(archive(evil))))).toContain('critical PICKLE_CODE_EXECUTION archive/data.pkl');
+    const plain = await scanPytorchZip(target(zip([['archive/data.pkl', module]])));
+    expect(codes(plain)).toEqual(['medium PICKLE_UNSAFE_GLOBAL archive/data.pkl']);
+  });
+});
+
+describe('tensors pickled with pickle.dumps (torch.storage._load_from_bytes)', () => {
+  // _rebuild_tensor_v2(_load_from_bytes(<legacy torch.save of one storage>), 0, (6,), (1,), False, OrderedDict())
+  const pickledTensor = (blob: Buffer): Buffer => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(blob.length);
+    return cat(P2, 'ctorch._utils\n_rebuild_tensor_v2\n(ctorch.storage\n_load_from_bytes\n(B', len, blob, 'tRK\x00K\x06\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR.');
+  };
+  const storageBlob = legacy(cat(P2, '(', bu('storage'), 'ctorch\nFloatStorage\n', bu('0'), bu('cpu'), 'K\x06NtQ.'), ['0'], storage(6));
+
+  it('scans the embedded checkpoint: a clean one passes', async () => {
+    const t = fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(storageBlob), 'pickle');
+    expect(await scanPickle(t)).toEqual([]);
+  });
+
+  it('reads a blob too large to keep in memory again from the file', async () => {
+    const big = legacy(cat(P2, '(', bu('storage'), 'ctorch\nFloatStorage\n', bu('0'), bu('cpu'), 'J\x00\x00\x06\x00NtQ.'), ['0'], storage(0x60000));
+    expect(big.length).toBeGreaterThan(NESTED_KEEP);
+    expect(await scanPickle(fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(big), 'pickle'))).toEqual([]);
+    const evil = legacy(cat(P2, 'cos\nsystem\n(', bu('id'), 'tR.'), [], Buffer.alloc(NESTED_KEEP));
+    const f = await scanPickle(fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(evil), 'pickle'));
+    expect(codes(f)).toEqual(['critical PICKLE_CODE_EXECUTION', 'high PYTORCH_TRAILING_DATA']);
+  });
+
+  it('blocks an embedded checkpoint that runs a command, and one that is malformed', async () => {
+    const evil = legacy(cat(P2, 'cos\nsystem\n(', bu('id'), 'tR.'), [], b(''));
+    const f = await scanPickle(fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(evil), 'pickle'));
+    expect(codes(f)).toEqual(['critical PICKLE_CODE_EXECUTION']);
+    expect(f[0]!.message).toContain('inside the torch.save blob given to torch.storage._load_from_bytes');
+    expect(f[0]!.message).toContain("os.system('id')");
+    const cut = await scanPickle(fileTarget(path.join(dir, `p${n++}.pkl`), pickledTensor(storageBlob.subarray(0, storageBlob.length - 4)), 'pickle'));
+    expect(codes(cut)).toEqual(['high PYTORCH_STRUCTURE']);
+  });
+});
+
+describe('legacy checkpoints whose magic-number pickle is written another way', () => {
+  const body = (main: Buffer, magic: string) => legacy(main, ['0'], storage(6), magic);
+  const protocol0 = 'L1950a86a20f9469cfc6cL\n.'.replace('1950a86a20f9469cfc6c', BigInt('0x1950a86a20f9469cfc6c').toString());
+  const protocol4 = cat('\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.').toString('latin1');
+
+  it('is detected as a legacy checkpoint (torch.load compares the value) and scanned as one', async () => {
+    for (const magic of [protocol0, protocol4]) {
+      const data = body(stateDict(tensor('0', 6, true)), magic);
+      const abs = path.join(dir, `m${n++}.pt`);
+      writeFileSync(abs, data);
+      expect(await detectFormat(data, data.length, 'pytorch_model.bin', abs)).toBe('pytorch-legacy');
+      expect(await scanPytorchLegacy(fileTarget(abs, data, 'pytorch-legacy'))).toEqual([]);
+      const evil = legacy(cat(P2, 'cos\nsystem\n(', bu('id'), 'tR.'), [], b(''), magic);
+      expect(codes(await scanPytorchLegacy(fileTarget(path.join(dir, `m${n++}.pt`), evil, 'pytorch-legacy')))).toEqual(['critical PICKLE_CODE_EXECUTION']);
+    }
   });
 });

@@ -55,6 +55,13 @@ describe('scanPickleStream', () => {
     expect(verdictOf(partial)).toBe('warn');
   });
 
+  it('passes what scikit-learn and scipy write (newObj of a tree class, sparse matrices), not newObj of a gadget', async () => {
+    const tree = cat(P2, g2('sklearn.neighbors._kd_tree', 'newObj'), '(', g2('sklearn.neighbors._kd_tree', 'KDTree'), 'tR', g2('scipy.sparse._csr', 'csr_matrix'), ')\x81', '\x86.');
+    expect(await scan(tree, { family: 'joblib' })).toEqual([]);
+    const evil = await scan(cat(P2, g2('sklearn.metrics._dist_metrics', 'newObj'), '(', g2('subprocess', 'Popen'), 'tR.'), { family: 'joblib' });
+    expect(codes(evil)).toEqual(['critical PICKLE_CODE_EXECUTION']);
+  });
+
   it('treats getattr(Class, "MEMBER") as an enum restore (review), anything else as critical', async () => {
     const enumLike = await scan(cat(P2, g2('builtins', 'getattr'), '(', g2('mylab.enums', 'Color'), u('RED'), 'tR.'));
     expect(verdictOf(enumLike)).toBe('warn');
@@ -132,7 +139,7 @@ describe('render', () => {
     expect(render({ k: 'tuple', items: ['a'], n: 1 })).toBe("('a',)");
     expect(render({ k: 'dict', items: ['k', 2.5], n: 1 })).toBe("{'k': 2.5}");
     expect(render({ k: 'list', items: [1, 2], n: 10 })).toBe('[1, 2, …]');
-    expect(render({ k: 'bytes', len: 3, head: b('a\x00\''), data: null, bytearray: false })).toBe("b'a\\x00\\''");
+    expect(render({ k: 'bytes', len: 3, head: b('a\x00\''), data: null, at: 0, bytearray: false })).toBe("b'a\\x00\\''");
   });
 });
 

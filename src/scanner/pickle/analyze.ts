@@ -38,11 +38,28 @@ export interface PickleScanOptions {
   label?: string;
   /** How deep inside pickles embedded in pickles this stream is (pickle.loads(b'…')). */
   nesting?: number;
+  /**
+   * Scans a legacy torch.save blob handed to torch.storage._load_from_bytes (how pickle.dumps
+   * writes a tensor). Given by the format layer; without it such calls stay critical.
+   */
+  torchBlob?: TorchBlobScanner;
+  /**
+   * Reads `len` bytes of the stream again from offset `at`: how a blob too large to keep in memory
+   * is scanned (given when the stream is a plain file).
+   */
+  reread?: (at: number, len: number) => AsyncIterable<unknown>;
 }
+
+/** Scans an embedded legacy torch.save blob (see PickleScanOptions.torchBlob): its bytes and length. */
+export type TorchBlobScanner = (source: AsyncIterable<unknown> | Iterable<unknown>, size: number, opts: { limits: ScanLimits; nesting: number }) => Promise<Finding[]>;
 
 /** Loaders whose bytes argument is itself a pickle: it is scanned too (the loader stays critical). */
 const NESTED_LOADERS = new Set(['pickle.loads', '_pickle.loads', 'dill.loads', 'dill._dill.loads', 'cloudpickle.loads', 'joblib.externals.cloudpickle.loads']);
+/** torch.load(io.BytesIO(b)) on a legacy checkpoint blob: scanned as one; passes when the blob is clean. */
+const TORCH_BLOB_LOADER = 'torch.storage._load_from_bytes';
 const MAX_NESTING = 2;
+/** Tensors pickled with pickle.dumps followed per stream (each is a small legacy checkpoint). */
+const MAX_TORCH_BLOBS = 4096;
 
 /** A tensor storage a PyTorch checkpoint refers to through a persistent id. */
 export interface StorageRef {
@@ -170,6 +187,17 @@ function isCall(v: PyValue | undefined): v is PyCall {
   return typeof v === 'object' && v !== null && v.k === 'call';
 }
 
+/**
+ * The full content of a bytes value when the interpreter kept it: a bytes literal, or the
+ * `_codecs.encode(str, 'latin1')` protocols 0–2 write for bytes (strings are kept up to STR_KEEP).
+ */
+function keptBytes(v: PyValue | undefined): Buffer | null {
+  if (typeof v === 'object' && v !== null && v.k === 'bytes') return v.data;
+  if (!isCall(v) || !isGlobal(v.callee) || v.callee.module !== '_codecs' || v.callee.name !== 'encode' || !isContainer(v.args, 'tuple') || v.args.n !== 2) return null;
+  const [text, encoding] = v.args.items;
+  return typeof text === 'string' && (encoding === 'latin1' || encoding === 'latin-1') && [...text].every((ch) => ch.charCodeAt(0) < 256) ? Buffer.from(text, 'latin1') : null;
+}
+
 function describe(v: PyValue): string {
   if (v === null) return 'None';
   if (typeof v !== 'object') return typeof v === 'string' ? 'a str' : typeof v === 'boolean' ? 'a bool' : 'a number';
@@ -244,6 +272,7 @@ interface GlobalState {
   /** Precomputed for the hot path of onCall. */
   apply: { arg: number; how: string } | undefined;
   loader: boolean;
+  torchBlob: boolean;
   getattr: boolean;
 }
 
@@ -280,7 +309,7 @@ class Analyzer implements PickleVisitor {
   wrappers = 0;
   firstWrapper: number | null = null;
   /** Payloads handed to pickle.loads and friends, scanned after the stream. */
-  readonly nested: { data: Buffer; call: PyCall; loader: string }[] = [];
+  readonly nested: { data: Buffer | { at: number; len: number }; call: PyCall; loader: string; torch: boolean }[] = [];
 
   constructor(
     private readonly opts: PickleScanOptions,
@@ -299,7 +328,7 @@ class Analyzer implements PickleVisitor {
     let st = g.tag as GlobalState | undefined;
     if (!st) {
       const full = `${g.module}.${g.name}`;
-      st = { cls: classifyGlobal(g.module, g.name, this.opts.family), called: false, full, apply: APPLY_LIKE[full], loader: NESTED_LOADERS.has(full), getattr: full === 'builtins.getattr' };
+      st = { cls: classifyGlobal(g.module, g.name, this.opts.family), called: false, full, apply: APPLY_LIKE[full], loader: NESTED_LOADERS.has(full), torchBlob: full === TORCH_BLOB_LOADER, getattr: full === 'builtins.getattr' };
       g.tag = st;
     }
     return st;
@@ -352,7 +381,7 @@ class Analyzer implements PickleVisitor {
     if (g.unresolved) return false;
     const st = this.state(g);
     const risk = st.cls.risk;
-    return risk !== 'critical' && risk !== 'high' && !st.apply && !st.loader && !st.getattr && !(this.opts.joblibArrays && isNumpyArrayWrapper(g.module, g.name));
+    return risk !== 'critical' && risk !== 'high' && !st.apply && !st.loader && !st.torchBlob && !st.getattr && !(this.opts.joblibArrays && isNumpyArrayWrapper(g.module, g.name));
   }
 
   /** The global a callee stands for: itself, or a legacy PyTorch ('module', cls, …) persistent id. */
@@ -373,6 +402,7 @@ class Analyzer implements PickleVisitor {
       const st = this.state(g);
       const risk = st.cls.risk;
       if (st.getattr && this.enumGetattr(c, st)) return;
+      if (st.torchBlob && this.torchBlobCall(c, st)) return;
       if (risk === 'critical' || risk === 'high') {
         st.called = true;
         this.report(risk, risk === 'critical' ? 'PICKLE_CODE_EXECUTION' : 'PICKLE_UNSAFE_GLOBAL', c, st.cls.reason);
@@ -380,7 +410,7 @@ class Analyzer implements PickleVisitor {
       if (st.apply) this.applyLike(c, st.full, st.apply.arg, st.apply.how);
       if (st.loader && isContainer(c.args, 'tuple')) {
         const payload = c.args.items[0];
-        if (typeof payload === 'object' && payload !== null && payload.k === 'bytes' && payload.data && this.nested.length < 16) this.nested.push({ data: payload.data, call: c, loader: st.full });
+        if (typeof payload === 'object' && payload !== null && payload.k === 'bytes' && payload.data && this.nested.length < 16) this.nested.push({ data: payload.data, call: c, loader: st.full, torch: false });
       }
       return;
     }
@@ -406,6 +436,22 @@ class Analyzer implements PickleVisitor {
     const st = this.state(g);
     st.called = true;
     return st;
+  }
+
+  /**
+   * torch.storage._load_from_bytes(b'…'): pickle.dumps of a tensor. The blob is a legacy torch.save
+   * file and is scanned as one after the stream (its findings are the call's verdict), when the
+   * format layer can and the blob was kept in full. True when handled (nothing to report now).
+   */
+  private torchBlobCall(c: PyCall, st: GlobalState): boolean {
+    if (!this.opts.torchBlob || !isContainer(c.args, 'tuple') || c.args.n !== 1 || this.nested.length >= MAX_TORCH_BLOBS) return false;
+    const payload = c.args.items[0];
+    const kept = keptBytes(payload);
+    const data = kept ?? (this.opts.reread && typeof payload === 'object' && payload !== null && payload.k === 'bytes' ? { at: payload.at, len: payload.len } : null);
+    if (!data) return false;
+    st.called = true;
+    this.nested.push({ data, call: c, loader: st.full, torch: true });
+    return true;
   }
 
   /** getattr(SomeClass, 'MEMBER') restores enum members: review, not block. Anything else stays critical. */
@@ -490,7 +536,7 @@ class Analyzer implements PickleVisitor {
     this.active = true;
     this.pids++;
     if (this.firstPid < 0) this.firstPid = p.offset;
-    if (this.opts.family === 'pytorch') {
+    if (this.opts.family === 'pytorch' || this.opts.family === 'torchscript') {
       const s = this.torchStorage(p);
       if (s) {
         if (s !== 'module' && !this.storageKeys.has(s.key) && this.storageKeys.size < MAX_STORAGES) {
@@ -556,7 +602,7 @@ class Analyzer implements PickleVisitor {
     }
     if (this.badPids.length > 0) {
       const why =
-        this.opts.family === 'pytorch'
+        this.opts.family === 'pytorch' || this.opts.family === 'torchscript'
           ? 'not the (storage type, key, location, size) form torch.save writes'
           : 'plain pickle.load refuses persistent ids; the loader’s persistent_load decides what they become';
       this.add('PICKLE_PERSISTENT_ID', 'medium', `${label} uses ${this.pids} persistent id(s), e.g. ${this.badPids.join('; ')}: ${why}`, this.firstPid);
@@ -638,13 +684,28 @@ export async function analyzePickleSource(open: Reopen, opts: PickleScanOptions)
 
 async function conclude(analyzer: Analyzer, run: RunResult, reader: ByteReader, opts: PickleScanOptions, pass: PickleAnalysis['pass']): Promise<PickleAnalysis> {
   analyzer.finish(run);
-  if ((opts.nesting ?? 0) < MAX_NESTING) {
-    for (const n of analyzer.nested) {
-      const inner = await analyzePickle(new ByteReader([n.data]), { ...opts, nesting: (opts.nesting ?? 0) + 1, baseOffset: 0, maxPickles: 1, multiplePickles: 'silent', label: 'the embedded pickle' });
-      for (const f of inner.findings) {
-        if (f.severity === 'info' || f.severity === 'low') continue;
-        analyzer.findings.push({ ...f, offset: n.call.offset, message: `inside the pickle given to ${n.loader} at offset ${n.call.offset} (its offset ${f.offset ?? '?'}): ${f.message}` });
+  const nesting = opts.nesting ?? 0;
+  for (const n of analyzer.nested) {
+    const at = n.call.offset;
+    if (n.torch) {
+      const d = n.data;
+      const source = Buffer.isBuffer(d) ? { chunks: [d], size: d.length } : opts.reread ? { chunks: opts.reread(d.at, d.len), size: d.len } : null;
+      const inner = nesting < MAX_NESTING && opts.torchBlob && source ? await opts.torchBlob(source.chunks, source.size, { limits: opts.limits, nesting: nesting + 1 }) : null;
+      if (inner === null) {
+        analyzer.add('PICKLE_CODE_EXECUTION', 'critical', `calls ${n.loader} at offset ${at}: it runs torch.load on an embedded checkpoint nested too deep to scan`, at);
+        continue;
       }
+      for (const f of inner) {
+        if (f.severity === 'info' || f.severity === 'low') continue;
+        analyzer.findings.push({ ...f, offset: at, member: opts.member, message: `inside the torch.save blob given to ${n.loader} at offset ${at} (torch.load runs it; its offset ${f.offset ?? '?'}): ${f.message}` });
+      }
+      continue;
+    }
+    if (nesting >= MAX_NESTING || !Buffer.isBuffer(n.data)) continue;
+    const inner = await analyzePickle(new ByteReader([n.data]), { ...opts, reread: undefined, nesting: nesting + 1, baseOffset: 0, maxPickles: 1, multiplePickles: 'silent', label: 'the embedded pickle' });
+    for (const f of inner.findings) {
+      if (f.severity === 'info' || f.severity === 'low') continue;
+      analyzer.findings.push({ ...f, offset: at, message: `inside the pickle given to ${n.loader} at offset ${at} (its offset ${f.offset ?? '?'}): ${f.message}` });
     }
   }
   if (reader.sourceError !== null) {

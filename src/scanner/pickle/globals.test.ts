@@ -36,7 +36,12 @@ describe('classifyGlobal', () => {
     expect(risk('joblib.numpy_pickle', 'NumpyArrayWrapper', 'joblib')).toBe('allowed');
     expect(risk('sklearn.linear_model._logistic', 'LogisticRegression', 'joblib')).toBe('allowed');
     expect(risk('sklearn.tree._tree', 'Tree', 'joblib')).toBe('allowed');
-    expect(risk('scipy.sparse._csr', 'csr_matrix', 'joblib')).toBe('medium');
+    // scipy.sparse matrices (TfidfVectorizer output, sparse coefficients): the classes by name, not other lowercase names.
+    expect(risk('scipy.sparse._csr', 'csr_matrix', 'joblib')).toBe('allowed');
+    expect(risk('scipy.sparse.coo', 'coo_array', 'joblib')).toBe('allowed');
+    expect(risk('scipy.sparse._matrix_io', 'load_npz', 'joblib')).not.toBe('allowed');
+    expect(risk('scipy.sparse._csr', 'csr_matrix', 'generic')).toBe('medium');
+    expect(risk('sklearn.neighbors._kd_tree', 'newObj', 'joblib')).toBe('allowed');
     expect(risk('numpy', 'log1p', 'joblib')).toBe('allowed');
   });
 

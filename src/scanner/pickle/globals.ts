@@ -14,7 +14,14 @@
  * `path.os.system`) are classified as the walk they are, not as a single name.
  */
 
-export type PickleFamily = 'generic' | 'pytorch' | 'numpy' | 'joblib';
+/**
+ * Which allow-list applies. 'torchscript': the pickles of a TorchScript archive (torch.jit.save),
+ * which torch.jit.load reads with its own C++ unpickler: `__torch__.*` names are classes compiled
+ * from the archive's code/ (reviewed as TorchScript), never Python imports. 'tensor-pickle': a
+ * plain pickle of tensors (pickle.dumps), read by pickle.load, not torch.load: the PyTorch
+ * allow-list, but none of torch.load's own name resolution.
+ */
+export type PickleFamily = 'generic' | 'pytorch' | 'torchscript' | 'tensor-pickle' | 'numpy' | 'joblib';
 export type GlobalRisk = 'allowed' | 'critical' | 'high' | 'medium';
 
 export interface GlobalClass {
@@ -439,13 +446,19 @@ const TORCH_ALLOWED = [
   'torch.serialization._get_layout', 'torch.Size', 'torch.device', 'torch.Tensor', 'torch._tensor.Tensor', 'torch.nn.parameter.Parameter',
   'torch.nn.parameter.Buffer', 'torch.storage.TypedStorage', 'torch.storage.UntypedStorage', 'torch.UntypedStorage', 'torch.TypedStorage',
   'torch._utils._set_obj_state',
+  // TorchScript's list/type tags: identity functions in Python (torch/jit/_pickle.py), special-cased by the C++ unpickler.
+  ...['build_intlist', 'build_tensorlist', 'build_doublelist', 'build_boollist', 'build_complexlist', 'build_tensor_from_id', 'restore_type_tag'].map((f) => `torch.jit._pickle.${f}`),
   ...TORCH_STORAGE_NAMES.flatMap((s) => [`torch.${s}`, `torch.cuda.${s}`]),
   ...TORCH_TENSOR_TYPES.split(' ').flatMap((t) => [`torch.${t}Tensor`, `torch.cuda.${t}Tensor`]),
   ...TORCH_DTYPES.split(' ').map((d) => `torch.${d}`),
 ];
 
+/** scikit-learn's Cython `newObj(cls)` (cls.__new__(cls)) used by KD/ball trees and distance metrics: see APPLY_LIKE. */
+const SKLEARN_NEWOBJ = ['sklearn.neighbors._kd_tree.newObj', 'sklearn.neighbors._ball_tree.newObj', 'sklearn.neighbors._binary_tree.newObj', 'sklearn.metrics._dist_metrics.newObj'];
+
 const JOBLIB_ALLOWED = [
   'joblib.numpy_pickle.NumpyArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper',
+  ...SKLEARN_NEWOBJ,
   ...(
     'log log1p log2 log10 exp exp2 expm1 sqrt cbrt square abs absolute fabs sign negative reciprocal sin cos tan arcsin arccos arctan sinh cosh tanh ' +
     'arcsinh arccosh arctanh floor ceil rint trunc maximum minimum fmax fmin add subtract multiply divide true_divide floor_divide power ' +
@@ -459,6 +472,8 @@ const FAMILY_ALLOWED: Record<PickleFamily, Set<string>> = {
   generic: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED]),
   numpy: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED]),
   pytorch: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
+  torchscript: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
+  'tensor-pickle': new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...TORCH_ALLOWED]),
   joblib: new Set([...GENERIC_ALLOWED, ...NUMPY_ALLOWED, ...JOBLIB_ALLOWED]),
 };
 
@@ -486,6 +501,7 @@ export const APPLY_LIKE: Record<string, { arg: number; how: string }> = {
   'collections.defaultdict': { arg: 0, how: 'keeps its first argument as a factory it calls later' },
   'numpy.core.multiarray._reconstruct': { arg: 0, how: 'creates an instance of its first argument' },
   'numpy._core.multiarray._reconstruct': { arg: 0, how: 'creates an instance of its first argument' },
+  ...Object.fromEntries(SKLEARN_NEWOBJ.map((f) => [f, { arg: 0, how: 'creates an instance of its first argument' }])),
 };
 
 function moduleRule<T>(table: Record<string, T>, module: string): T | undefined {
@@ -566,13 +582,19 @@ function classifyPredicate(module: string, name: string, family: PickleFamily): 
     if (isDunder(s)) return { risk: 'critical', reason: 'imports a dunder module path' };
   }
 
+  if (family === 'torchscript' && modSegments[0] === '__torch__' && [...modSegments.slice(1), ...segments].every((x) => IDENT.test(x) && !isDunder(x))) {
+    return { risk: 'allowed', reason: 'is a TorchScript class compiled from the archive\'s code/ by torch.jit.load (not a Python import)' };
+  }
   if (segments.length === 1) {
-    if (family === 'pytorch' && TORCH_STORAGE_NAMES.includes(name)) {
+    if ((family === 'pytorch' || family === 'torchscript') && TORCH_STORAGE_NAMES.includes(name)) {
       // torch.load's find_class answers every "...Storage" name with a StorageType, importing nothing.
       return { risk: 'allowed', reason: 'is a storage type torch.load resolves without importing' };
     }
     if (family === 'joblib') {
       const top = modSegments[0];
+      if (module.startsWith('scipy.sparse') && modSegments.every((s) => IDENT.test(s) && !isDunder(s)) && /^(csr|csc|coo|lil|dok|bsr|dia)_(matrix|array)$/.test(name)) {
+        return { risk: 'allowed', reason: 'is a scipy.sparse matrix class' };
+      }
       if ((top === 'sklearn' || module.startsWith('scipy.sparse')) && modSegments.every((s) => IDENT.test(s) && !isDunder(s)) && CAMEL_CLASS.test(name)) {
         return { risk: 'allowed', reason: `is a ${top === 'sklearn' ? 'scikit-learn' : 'scipy.sparse'} class` };
       }
@@ -604,6 +626,10 @@ export function familyLabel(family: PickleFamily): string {
   switch (family) {
     case 'pytorch':
       return 'PyTorch checkpoints';
+    case 'torchscript':
+      return 'TorchScript archives';
+    case 'tensor-pickle':
+      return 'pickled tensors';
     case 'numpy':
       return 'numpy object arrays';
     case 'joblib':

@@ -583,7 +583,7 @@ export class PickleMachine {
       data = Buffer.from(buf.subarray(start, start + len));
       this.nestedBudget -= len;
     }
-    return { k: 'bytes', len, head, data, bytearray };
+    return { k: 'bytes', len, head, data, at: this.reader.base + start, bytearray };
   }
 
   private irregular(what: string, offset: number): void {

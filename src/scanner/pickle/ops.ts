@@ -412,3 +412,8 @@ export function invalidOpcode(op: number): Fail {
   const shown = op >= 0x20 && op <= 0x7e && c !== "'" && c !== '\\' ? `'${c}'` : `'\\x${op.toString(16).padStart(2, '0')}'`;
   return new Fail('opcode', `invalid load key, ${shown}`);
 }
+
+/** Starts with a PROTO opcode (protocol 2 to 5 begin so; 0 and 1 have no magic). */
+export function startsWithProto(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5;
+}

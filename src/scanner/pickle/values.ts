@@ -16,6 +16,8 @@ export interface PyBytes {
   head: Buffer;
   /** The full content, kept only for small payloads that look like a nested pickle. */
   data: Buffer | null;
+  /** Offset of the content's first byte in the stream (to read a large payload again from its source). */
+  at: number;
   bytearray: boolean;
 }
 
