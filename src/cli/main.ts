@@ -281,7 +281,8 @@ function renderModel(m: ModelDetailT): string {
     out.push('', 'Hardware', table(['QUANTIZATION', 'MIN GPU MEMORY'], Object.entries(h.hardware.minGpuMemoryGb).map(([q, v]) => [q, v === null ? 'n/a' : gb(v)])));
     out.push(`recommended GPU ${h.hardware.recommendedGpu ?? '–'} · CPU inference ${h.hardware.cpuInference ? 'yes' : 'no'} · RAM ${gb(h.hardware.ramGb) || '–'}`);
     if (h.benchmarks.length) {
-      out.push('', 'Benchmarks', table(['SUITE', 'METRIC', 'VALUE', 'DATE', 'HARDWARE'], h.benchmarks.map((b) => [`${b.suite}${b.suiteVersion ? ` ${b.suiteVersion}` : ''}`, b.metric, b.value, b.date, b.hardware])));
+      const source = (b: (typeof h.benchmarks)[number]) => (b.source === 'measured' ? 'measured by Garden' : b.accepted ? `reported, accepted by ${b.accepted.by ?? 'a reviewer'}` : 'reported by the team');
+      out.push('', 'Benchmarks', table(['SUITE', 'METRIC', 'VALUE', 'DATE', 'HARDWARE', 'SOURCE'], h.benchmarks.map((b) => [`${b.suite}${b.suiteVersion ? ` ${b.suiteVersion}` : ''}`, b.metric, b.value, b.date, b.hardware, source(b)])));
     }
     if (h.approvedUseCases.length) out.push('', `Approved for: ${h.approvedUseCases.join('; ')}`);
     if (h.restrictions.length) out.push(`Restrictions: ${h.restrictions.join('; ')}`);

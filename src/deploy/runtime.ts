@@ -15,7 +15,7 @@ import { appendAudit } from '../audit/index.js';
 import { systemActor, type Actor } from '../identity/index.js';
 import type { RegistryService } from '../registry/service.js';
 import type { DeploymentEngine, EngineDeployment, EngineName, EngineStatus } from './ports/engine.js';
-import { BUILT_IN_TEMPLATES, TemplateSettings } from './template-schema.js';
+import { BUILT_IN_TEMPLATES, StoredTemplateSettings } from './template-schema.js';
 import { endpointName } from './naming.js';
 import { requireLocalFormat, servedFile, stageLocalFile } from './model-files.js';
 import type { Row } from './repo.js';
@@ -58,7 +58,7 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
       name: r.name ?? endpointName(r.id, v?.slug ?? 'model'),
       model: { slug: v?.slug ?? '', version: v?.version ?? '', format: file?.format ?? 'unknown', task: null, storageUri: '', localPath },
       template: r.template,
-      settings: r.settings ? TemplateSettings.parse(r.settings) : BUILT_IN_TEMPLATES.find((t) => t.name === 'evaluation')!.settings,
+      settings: r.settings ? StoredTemplateSettings.parse(r.settings) : BUILT_IN_TEMPLATES.find((t) => t.name === 'evaluation')!.settings,
       team: r.team,
       useCase: r.useCase,
       environment: r.environment as 'evaluation' | 'production',

@@ -2,11 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SemVer, Slug } from '../../catalog/index.js';
-import { DeploymentSpec, DeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
+import { DeploymentSpec, DeploymentTeam, StoredDeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
 import { ChatStreamRequest, CompareRequest, CompareView, TryRequest, TryView } from '../../deploy/playground.js';
 
 const Id = z.object({ id: z.string().uuid() }).strict();
-const TemplateViewSchema = DeploymentTemplate.extend({ builtIn: z.boolean(), updatedAt: z.string() });
+const TemplateViewSchema = StoredDeploymentTemplate.extend({ builtIn: z.boolean(), updatedAt: z.string() });
 const CreateBody = DeploymentSpec.extend({ wait: z.boolean().optional() });
 
 export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -58,7 +58,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Start a temporary evaluation endpoint (evaluation template, the installation’s lifetime, the team’s quota)',
         params: z.object({ slug: Slug, version: SemVer }).strict(),
-        body: z.object({ team: z.string().optional(), wait: z.boolean().optional() }).strict(),
+        body: z.object({ team: DeploymentTeam.optional(), wait: z.boolean().optional() }).strict(),
         response: { 202: DeploymentView, 201: DeploymentView },
       },
     },
