@@ -204,6 +204,35 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(failed.logTail.length).toBeGreaterThan(0);
   });
 
+  it('records an endpoint above its memory limit as failed with reason out_of_memory, while starting and once ready', async () => {
+    const evalSpec = { model: 'router@1.0.0', template: 'evaluation', team: 'support', useCase: 'evaluation', environment: 'evaluation', engine: 'local', wait: true };
+    // A template limit no ONNX endpoint fits in: the runner kills it while it loads.
+    const tiny = await call('carl', 'POST', '/deployments', { ...evalSpec, overrides: { resources: { memory: '64Mi' } } });
+    expect(tiny.status).toBe(201);
+    const t = (await call('eve', 'GET', `/deployments/${tiny.body.id}`)).body;
+    expect([t.state, t.failureReason, t.canStop]).toEqual(['failed', 'out_of_memory', false]);
+    expect(t.lastError).toMatch(/above its limit of 64 MB/);
+    // An endpoint that starts within its limit and then grows past it (the child allocates after ready).
+    process.env.GARDEN_RUNNER_TEST_FAULT = 'leak';
+    let grown;
+    try {
+      grown = await call('carl', 'POST', '/deployments', { ...evalSpec, overrides: { resources: { memory: '512Mi' } } });
+    } finally {
+      delete process.env.GARDEN_RUNNER_TEST_FAULT;
+    }
+    expect([grown.status, grown.body.state]).toEqual([201, 'ready']);
+    const failed = await until('the out-of-memory kill to be recorded', async () => {
+      const r = await call('eve', 'GET', `/deployments/${grown.body.id}`);
+      return r.body.state === 'failed' ? r.body : undefined;
+    }, 30_000);
+    expect(failed).toMatchObject({ failureReason: 'out_of_memory', lastError: expect.stringMatching(/above its limit of 512 MB/) });
+    expect(failed.logTail.join('\n')).toMatch(/test fault: leak/);
+    const pid = await pidOf(grown.body.id);
+    await until('the killed process to be gone', async () => (alive(pid) ? undefined : true), 15_000);
+    const audit = (await call('admin', 'GET', `/audit?action=deployment.failed`)).body.items as { targetId: string; details: { reason: string } }[];
+    expect(audit.filter((e) => [tiny.body.id, grown.body.id].includes(e.targetId)).map((e) => e.details.reason)).toEqual(['out_of_memory', 'out_of_memory']);
+  });
+
   it('after a restart keeps endpoints that still run and starts again those that ended', async () => {
     const keep = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     const again = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);

@@ -49,6 +49,7 @@ export function toView(actor: Actor, j: Joined): DeploymentViewT {
     modelName: j.slug,
     endpointKey: mayUse(actor, r) ? ((r.handle as { apiKey?: string } | null)?.apiKey ?? null) : null,
     lastError: r.lastError,
+    failureReason: r.failureReason,
     logTail: r.logTail,
     expiresAt: r.expiresAt?.toISOString() ?? null,
     createdBy: r.createdBy ? { id: r.createdBy, name: j.creatorName || (j.creatorUsername ?? '') } : null,

@@ -26,6 +26,8 @@ export const DeploymentView = z.object({
   /** The model name to use in OIP paths and the OpenAI `model` field. */
   modelName: z.string(),
   lastError: z.string().nullable(),
+  /** Why a failed deployment failed: out_of_memory, crashed, hung, start_failed, start_timeout, engine_failed… */
+  failureReason: z.string().nullable(),
   logTail: z.array(z.string()),
   expiresAt: z.string().nullable(),
   createdBy: z.object({ id: z.string(), name: z.string() }).nullable(),
