@@ -10,6 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS_DIR, ROOT } from '../src/core/paths.js';
 
@@ -98,5 +102,47 @@ describe('the embedded database (PGlite) and several processes', () => {
     const third = await worker({ GARDEN_DATA_DIR: dir });
     expect([third.code, third.stderr.slice(0, 400)]).toEqual([0, '']);
     expect(JSON.parse(third.stdout)).toEqual({ schemaVersion: lastTag });
+  }, 120_000);
+});
+
+describe('migration 0012 (benchmark provenance) on existing rows', () => {
+  it('marks the results a suite run wrote as measured (naming the run) and everything typed as reported', async () => {
+    // The schema as it was before 0012: the migrations folder with its journal cut there.
+    const before = mkdtempSync(path.join(tmpdir(), 'garden-mig-'));
+    dirs.push(before);
+    cpSync(MIGRATIONS_DIR, before, { recursive: true });
+    const cut = journal.entries.findIndex((e) => e.tag.startsWith('0012_'));
+    writeFileSync(path.join(before, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
+    const client = await PGlite.create({ extensions: { pg_trgm } });
+    try {
+      await migratePglite(drizzlePglite(client), { migrationsFolder: before });
+      await client.exec(`
+        INSERT INTO teams (slug, name) VALUES ('t', 't');
+        INSERT INTO models (slug, name, owner_team_id) VALUES ('m', 'm', 1);
+        INSERT INTO model_versions (model_id, version, version_sort) VALUES (1, '1.0.0', '1.0.0');
+        INSERT INTO evaluation_suites (name, task, metrics, revision) VALUES ('run-by-garden', 'text-classification', '{accuracy,f1}', 2), ('typed', 'question-answering', '{accuracy}', 1);
+        INSERT INTO evaluation_runs (id, suite, suite_revision, version_id, state, results, finished_at) VALUES
+          ('00000000-0000-4000-8000-000000000001', 'run-by-garden', 1, 1, 'succeeded', '[{"metric":"accuracy","value":0.5,"higherIsBetter":true}]', now() - interval '2 days'),
+          ('00000000-0000-4000-8000-000000000002', 'run-by-garden', 2, 1, 'succeeded', '[{"metric":"accuracy","value":0.8333333333333334,"higherIsBetter":true},{"metric":"f1","value":0.81,"higherIsBetter":true}]', now() - interval '1 day'),
+          ('00000000-0000-4000-8000-000000000003', 'run-by-garden', 2, 1, 'failed', NULL, now());
+        INSERT INTO benchmark_results (version_id, position, suite, suite_version, metric, value) VALUES
+          (1, 0, 'typed', NULL, 'accuracy', 0.99),
+          (1, 1, 'run-by-garden', '2', 'accuracy', 0.97),
+          (1, 100, 'run-by-garden', '2', 'accuracy', 0.8333333333333334),
+          (1, 101, 'run-by-garden', '2', 'f1', 0.81),
+          (1, 102, 'run-by-garden', '1', 'accuracy', 0.5);
+      `);
+      await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
+      const rows = (await client.query<{ position: number; source: string; run_id: string | null; accepted_at: string | null }>('SELECT position, source, run_id, accepted_at FROM benchmark_results ORDER BY position')).rows;
+      expect(rows.map((r) => [r.position, r.source, r.run_id, r.accepted_at])).toEqual([
+        [0, 'reported', null, null], // typed on another suite
+        [1, 'reported', null, null], // typed on the run's suite, a number the run did not measure
+        [100, 'measured', '00000000-0000-4000-8000-000000000002', null],
+        [101, 'measured', '00000000-0000-4000-8000-000000000002', null],
+        [102, 'reported', null, null], // an older run's number is not what the latest run measured
+      ]);
+    } finally {
+      await client.close();
+    }
   }, 120_000);
 });

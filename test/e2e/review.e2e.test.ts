@@ -77,6 +77,12 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
             benchmarks: [{ suite: 'legal-qa', metric: 'accuracy', value: 0.81 }],
           }),
         );
+        // The typed benchmark counts once a platform reviewer accepts it (a suite run would be measured).
+        const { secret } = await services.identity.login(REVIEWER.username, REVIEWER.password, { ip: '127.0.0.1' });
+        const reviewer = (await services.identity.resolveSession(secret))!.actor;
+        const typed = await services.catalog.getVersion(reviewer, SLUG, VERSION);
+        await services.workflow.acceptReportedBenchmark(reviewer, SLUG, VERSION, typed.benchmarks[0]!.id, 'matches the team’s evaluation report');
+        await services.identity.logout(secret);
         await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.9.0' })); // an empty draft
         const body = safetensors();
         const upload = await services.registry.startUpload(SEED, SLUG, VERSION, { path: 'model.safetensors', digest: sha256(body), size: body.length });
