@@ -137,6 +137,8 @@ describe.each(dbKinds())('validation on %s', (kind) => {
       }
       const endpoint = await call('POST', '/models/router/versions/1.0.0/eval-endpoint', { team: 'support\nx' });
       expect([endpoint.status, endpoint.body.error?.code]).toEqual([400, 'INVALID_INPUT']);
+      const quota = await call('PUT', '/teams/support%0Aevil/quota', { maxEvalEndpoints: 1, maxGpus: null });
+      expect([quota.status, quota.body.error?.code]).toEqual([400, 'INVALID_INPUT']);
       const policy = await call('POST', '/models/router/versions/1.0.0/policy-check', { purpose: 'deployment', useCase: 'support ticket routing\nallowed: true' });
       expect([policy.status, policy.body.error?.code]).toEqual([400, 'INVALID_INPUT']);
     });

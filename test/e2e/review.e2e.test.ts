@@ -146,6 +146,14 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
     const text = (await history.textContent()) ?? '';
     for (const who of [SUBMITTER, LEAD, REVIEWER]) expect(text).toContain(who.username);
     await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-approved.png'), fullPage: true });
+    // The typed benchmark stays visible, marked as the team's, with the reviewer who accepted it.
+    await page.goto(`${base}/models/${SLUG}?version=${VERSION}&tab=benchmarks`);
+    const row = page.getByRole('table', { name: 'Benchmark results' }).locator('tbody tr').filter({ hasText: 'legal-qa' });
+    await row.waitFor();
+    expect(await row.getByTestId('benchmark-source').textContent()).toBe('reported by the team');
+    expect(await row.getByTestId('benchmark-accepted').textContent()).toContain(`accepted by ${REVIEWER.username}`);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-benchmarks.png'), fullPage: true });
+    await page.goto(reviewUrl());
     expect(e2e.pageErrors).toEqual([]);
   }, 60_000);
 
