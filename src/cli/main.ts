@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadClientConfig } from '../core/client-config.js';
+import { isAppError } from '../core/errors.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerDeployCommands } from './deploy-commands.js';
@@ -303,6 +304,10 @@ export async function main(argv = process.argv): Promise<void> {
     } else if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = 78;
+    } else if (isAppError(err)) {
+      // Refusals raised in this process (e.g. the embedded database held by another process).
+      process.stderr.write(`error ${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
     } else {
       throw err;
     }
