@@ -14,6 +14,7 @@ import { createLogger } from '../src/core/logger.js';
 import { generateTextClassifier } from '../src/demo-models/index.js';
 import { BUILT_IN_TEMPLATES } from '../src/deploy/index.js';
 import { systemActor } from '../src/identity/index.js';
+import { deploymentTemplates } from '../src/core/db/schema.js';
 import { makeEntry } from './factories.js';
 import { createTestServices, dbKinds } from './harness.js';
 
@@ -151,6 +152,17 @@ describe.each(dbKinds())('validation on %s', (kind) => {
       const many = { ...BUILT_IN_TEMPLATES[0]!.settings, labels: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`l${i}`, 'x'])) };
       expect((await call('PUT', '/deployment-templates/custom-labels', { description: 'x', settings: many })).status).toBe(400);
       expect((await call('GET', '/deployment-templates/custom-labels')).status).toBe(404);
+    });
+
+    it('still lists a template saved before the label rules, and refuses to deploy with it', async () => {
+      const legacy = { ...BUILT_IN_TEMPLATES[3]!.settings, labels: { team: 'a\nb' } };
+      await services.database.db.insert(deploymentTemplates).values({ name: 'legacy', description: 'saved by an older version', settings: legacy });
+      const listed = await call('GET', '/deployment-templates');
+      expect(listed.status).toBe(200);
+      expect(listed.body.find((t: { name: string }) => t.name === 'legacy').settings.labels).toEqual({ team: 'a\nb' });
+      const r = await dry({ template: 'legacy' });
+      expect([r.status, r.body.error?.code]).toEqual([400, 'INVALID_INPUT']);
+      expect(r.body.error.message).toMatch(/template legacy with these overrides is invalid: labels/);
     });
   });
 
