@@ -102,7 +102,7 @@ describe.each(dbKinds())('audit trail on %s', (kind) => {
     expect(json.problems[0]?.seq).toBe(2);
   });
 
-  it('detects a removed event, a reordering, and events cut off the end', async () => {
+  it('detects a removed event, a reordering, and events cut off the end, through the service and `garden audit verify`', async () => {
     const restore = async () => {
       // Start over on a clean chain for each tampering (the guard is off, as for a forger).
       await exec(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`);
@@ -116,20 +116,35 @@ describe.each(dbKinds())('audit trail on %s', (kind) => {
       expect((await services.audit.verify(SYS)).ok).toBe(true);
     };
     const problems = async () => (await services.audit.verify(SYS)).problems.map((p) => p.problem).join(' | ');
+    /** The command as an operator runs it: exit 1, and the lines naming what broke where. */
+    const broken = async () => {
+      const r = await garden('audit', 'verify');
+      expect([r.code, r.stdout], r.stderr).toEqual([1, expect.stringMatching(/^AUDIT TRAIL BROKEN \(\d+ events read\):/)]);
+      return r.stdout;
+    };
 
     await restore();
     await exec(sql`DELETE FROM audit_events WHERE seq = 3`);
     expect(await problems()).toMatch(/missing|previous-hash/);
+    const removed = await broken();
+    expect(removed).toMatch(/event 4: expected event 3 here: events are missing or were renumbered/);
+    expect(removed).toMatch(/event 4: its previous-hash field does not match the event before it/);
+    expect(removed).not.toMatch(/event [1235]:/);
 
     await restore();
     await exec(sql`UPDATE audit_events SET seq = -2 WHERE seq = 2`);
     await exec(sql`UPDATE audit_events SET seq = 2 WHERE seq = 3`);
     await exec(sql`UPDATE audit_events SET seq = 3 WHERE seq = -2`);
     expect(await problems()).toMatch(/content does not match its hash|previous-hash/);
+    const reordered = await broken();
+    expect(reordered).toMatch(/event 2: its previous-hash field does not match the event before it/);
+    expect(reordered).toMatch(/event 2: its content does not match its hash/);
+    expect(reordered).toMatch(/event 3: its previous-hash field does not match the event before it/);
 
     await restore();
     await exec(sql`DELETE FROM audit_events WHERE seq = 5`);
     expect(await problems()).toMatch(/removed from the end/);
+    expect(await broken()).toMatch(/event –: the chain ends at event 4 but the head records event 5: events were removed from the end/);
     await exec(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change`);
   });
 });

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import type { Services } from '../src/api/services.js';
 import { resolveVersion, VersionFields } from '../src/catalog/index.js';
-import { deployments, evaluationRuns, modelVersions, submissions } from '../src/core/db/schema.js';
+import { benchmarkResults, deployments, evaluationRuns, modelVersions, submissions } from '../src/core/db/schema.js';
 import { createLogger } from '../src/core/logger.js';
 import { SCOPES, systemActor, type Scope } from '../src/identity/index.js';
 import { BUILT_IN_TEMPLATES } from '../src/deploy/index.js';
@@ -100,6 +100,7 @@ const ROUTE_SCOPES: Record<string, Scope[]> = {
   'POST /api/v1/models/:slug/versions/:version/acknowledge': RW,
   'POST /api/v1/models/:slug/versions/:version/sign-off': RW,
   'POST /api/v1/models/:slug/versions/:version/approve': RW,
+  'POST /api/v1/models/:slug/versions/:version/benchmarks/:id/accept': RW,
   'POST /api/v1/models/:slug/versions/:version/reject': RW,
   'POST /api/v1/models/:slug/versions/:version/promote': RW,
   'GET /api/v1/models/:slug/versions/:version/submission': R,
@@ -173,6 +174,7 @@ const deploymentIds: string[] = [];
 let runId = '';
 /** Tokens with a given set of scopes, per user (made when first needed). */
 const scopedTokens = new Map<string, string>();
+let benchmarkId = 0;
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -269,18 +271,20 @@ function cases(): Case[] {
     { route: 'GET /api/v1/teams/:team/quota', what: 'a team quota', allow: USERS, req: get(`${v1}/teams/alpha/quota`) },
     { route: 'PUT /api/v1/teams/:team/quota', what: 'set a team quota', allow: ADMIN, req: json('PUT', `${v1}/teams/alpha/quota`, () => ({ maxEvalEndpoints: null, maxGpus: null })) },
     // deployments: alpha-pub has no servable file, so authorized callers meet INVALID_INPUT (400)
-    { route: 'POST /api/v1/deployments', what: 'dry-run an alpha evaluation deployment', allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 400, req: json('POST', `${v1}/deployments?dryRun=true`, () => ({ model: 'alpha-pub@1.0.0', template: 'evaluation', team: 'alpha', useCase: 'evaluation', environment: 'evaluation' })) },
-    { route: 'POST /api/v1/models/:slug/versions/:version/eval-endpoint', what: 'evaluation endpoint for alpha', allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 400, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/eval-endpoint`, () => ({ team: 'alpha' })) },
+    { route: 'POST /api/v1/deployments', what: 'dry-run an alpha evaluation deployment', allow: ['contribA', 'leadA', 'admin'], status: 400, req: json('POST', `${v1}/deployments?dryRun=true`, () => ({ model: 'alpha-pub@1.0.0', template: 'evaluation', team: 'alpha', useCase: 'evaluation', environment: 'evaluation' })) },
+    { route: 'POST /api/v1/models/:slug/versions/:version/eval-endpoint', what: 'evaluation endpoint for alpha', allow: ['contribA', 'leadA', 'admin'], status: 400, req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/eval-endpoint`, () => ({ team: 'alpha' })) },
     { route: 'GET /api/v1/deployments', what: 'deployments', allow: USERS, req: get(`${v1}/deployments`) },
     { route: 'GET /api/v1/deployments/:id', what: 'a deployment of a published version', allow: USERS, req: () => ({ method: 'GET', url: `${v1}/deployments/${deploymentIds[0]}` }) },
-    // a stopped endpoint: its team may stop (409: already stopped) and try it (409: not ready)
-    { route: 'POST /api/v1/deployments/:id/stop', what: "stop alpha's endpoint", allow: ['viewerA', 'contribA', 'leadA', 'admin'], status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/stop` }) },
+    // a stopped endpoint: its contributors may stop it (409: already stopped), its team may try it (409: not ready)
+    { route: 'POST /api/v1/deployments/:id/stop', what: "stop alpha's endpoint", allow: ['contribA', 'leadA', 'admin'], status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/stop` }) },
     { route: 'POST /api/v1/deployments/:id/try', what: "try alpha's endpoint", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/try`, payload: { inputs: ['x'] } }) },
     { route: 'POST /api/v1/deployments/:id/chat/stream', what: "stream a chat from alpha's endpoint", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/deployments/${deploymentIds[0]}/chat/stream`, payload: { messages: [{ role: 'user', content: 'hi' }] } }) },
     { route: 'POST /api/v1/compare', what: "compare alpha's endpoints", allow: SEE_ALPHA, status: 409, req: () => ({ method: 'POST', url: `${v1}/compare`, payload: { deployments: deploymentIds, inputs: ['x'] } }) },
     // evaluation runs: the suite has no dataset, so authorized callers meet INVALID_INPUT (400)
     // Contributors pass the team-role check (read, write); reviewers and admins only need deploy.
     { route: 'POST /api/v1/models/:slug/versions/:version/evaluations', what: 'run a suite on alpha-pub', allow: ['contribA', 'leadA', 'reviewer', 'admin'], status: 400, scopes: (r) => (r === 'reviewer' || r === 'admin' ? ['deploy'] : ['read', 'write', 'deploy']), req: json('POST', `${v1}/models/alpha-pub/versions/1.0.0/evaluations`, () => ({ suite: 'plain' })) },
+    // a reported benchmark result: reviewers accept it (the first one; 409 already accepted after)
+    { route: 'POST /api/v1/models/:slug/versions/:version/benchmarks/:id/accept', what: 'accept a reported result of alpha-pub', allow: REVIEW, req: () => ({ method: 'POST', url: `${v1}/models/alpha-pub/versions/1.0.0/benchmarks/${benchmarkId}/accept`, payload: {} }) },
     { route: 'GET /api/v1/models/:slug/versions/:version/evaluations', what: 'suite runs of alpha-pub', allow: USERS, req: get(`${v1}/models/alpha-pub/versions/1.0.0/evaluations`) },
     { route: 'GET /api/v1/evaluations/:id', what: 'a suite run of alpha-pub', allow: USERS, req: () => ({ method: 'GET', url: `${v1}/evaluations/${runId}` }) },
     // a submitted alpha version: its team, reviewers and admins read where it stands
@@ -404,6 +408,7 @@ describe.each(dbKinds())('authorization matrix on %s', (kind) => {
       deploymentIds.push(row!.id);
     }
     await services.suites.register(SYS, { name: 'plain', task: 'question-answering', metrics: ['accuracy'] });
+    [{ id: benchmarkId }] = (await services.database.db.insert(benchmarkResults).values({ versionId: pubVersion!.id, suite: 'plain', metric: 'accuracy', value: 0.9 }).returning({ id: benchmarkResults.id })) as [{ id: number }];
     [{ id: runId }] = (await services.database.db.insert(evaluationRuns).values({ suite: 'plain', suiteRevision: 1, versionId: pubVersion!.id, state: 'failed' }).returning({ id: evaluationRuns.id })) as [{ id: string }];
 
     app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });

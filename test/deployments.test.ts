@@ -89,7 +89,13 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
   });
 
   it('starts an evaluation endpoint that serves the real model over OIP v2, then stops it', async () => {
-    const started = await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
+    // Viewers read and try their team's endpoints; starting one (the team's quota, a process) is for contributors.
+    const byViewer = await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', { team: 'support' });
+    expect([byViewer.status, byViewer.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const dryByViewer = await call('eve', 'POST', '/deployments?dryRun=true', { model: 'router@1.0.0', template: 'evaluation', team: 'support', useCase: 'evaluation', environment: 'evaluation' });
+    expect(dryByViewer.status).toBe(403);
+    expect((await call('eve', 'GET', '/deployments?slug=router&live=true')).body).toEqual([]);
+    const started = await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
     expect([started.status, started.body.state, started.body.environment, started.body.template]).toEqual([202, 'starting', 'evaluation', 'evaluation']);
     const d = await ready(started.body.id);
     expect(d.state).toBe('ready');
@@ -118,9 +124,12 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/BYTES|datatype|FP32/i);
     expect((await fetch(`${d.endpointUrl}/v2/health/ready`)).status).toBe(200); // still serving
-    // Someone outside the team can neither use nor stop it.
+    // Someone outside the team can neither use nor stop it; a viewer of the team uses it but cannot stop it.
     expect((await call('out', 'POST', `/deployments/${d.id}/stop`)).status).toBe(403);
-    const stopped = await call('eve', 'POST', `/deployments/${d.id}/stop`);
+    const viewerStop = await call('eve', 'POST', `/deployments/${d.id}/stop`);
+    expect([viewerStop.status, viewerStop.body.error.code, viewerStop.body.error.message]).toEqual([403, 'FORBIDDEN', expect.stringMatching(/contributors of team support/)]);
+    expect((await call('eve', 'GET', `/deployments/${d.id}`)).body).toMatchObject({ state: 'ready', canStop: false });
+    const stopped = await call('carl', 'POST', `/deployments/${d.id}/stop`);
     expect([stopped.status, stopped.body.state]).toEqual([200, 'stopped']);
     expect(alive(await pidOf(d.id))).toBe(false);
     await expect(fetch(`${d.endpointUrl}/v2/health/live`)).rejects.toThrow();
@@ -133,7 +142,7 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(exp.body.error.message).toMatch(/experimental/);
     const wrongUse = await prod('router@1.0.0', 'credit scoring');
     expect([wrongUse.status, wrongUse.body.error.code]).toEqual([403, 'POLICY_REFUSED']);
-    expect((await prod('router@1.0.0', 'support ticket routing', 'eve')).status).toBe(403); // viewers evaluate, contributors deploy
+    expect((await prod('router@1.0.0', 'support ticket routing', 'eve')).status).toBe(403); // contributors deploy
     const broken = await call('carl', 'POST', '/deployments', { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing', overrides: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } });
     expect([broken.status, broken.body.error.code]).toEqual([422, 'MANIFEST_INVALID']);
     const dry = await call('carl', 'POST', '/deployments?dryRun=true', { model: 'router@1.0.0', template: 'low-latency', team: 'support', useCase: 'support ticket routing' });
@@ -141,11 +150,11 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(dry.body.manifests[0]).toMatchObject({ kind: 'LocalEndpoint', model: 'router@1.0.0', workers: 1, memoryMb: 4096, healthIntervalMs: 10_000, hangAfterMs: 30_000 }); // the low-latency template
     // Quota: one evaluation endpoint for the team; the second start is refused and nothing is recorded.
     expect((await call('admin', 'PUT', '/teams/support/quota', { maxEvalEndpoints: 1, maxGpus: null })).status).toBe(204);
-    const first = await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
+    const first = await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
     const second = await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {});
     expect([second.status, second.body.error.code]).toEqual([429, 'QUOTA_EXCEEDED']);
     await ready(first.body.id);
-    await call('eve', 'POST', `/deployments/${first.body.id}/stop`);
+    await call('carl', 'POST', `/deployments/${first.body.id}/stop`);
     expect((await call('admin', 'PUT', '/teams/support/quota', { maxEvalEndpoints: null, maxGpus: null })).status).toBe(204);
     const live = await call('eve', 'GET', '/deployments?slug=router&live=true');
     expect(live.body).toEqual([]);
@@ -155,9 +164,9 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     await services.catalog.createVersion(SYS, 'router', VersionFields.parse({ version: '3.0.0-rc.1' }));
     const v = await resolveVersion(services.database.db, 'router', '3.0.0-rc.1');
     await services.registry.attachGeneratedFiles(SYS, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(classifier.onnx) }]);
-    const started = await call('eve', 'POST', '/models/router/versions/3.0.0-rc.1/eval-endpoint', { wait: true });
+    const started = await call('carl', 'POST', '/models/router/versions/3.0.0-rc.1/eval-endpoint', { wait: true });
     expect([started.status, started.body.state]).toEqual([201, 'ready']);
-    await call('eve', 'POST', `/deployments/${started.body.id}/stop`);
+    await call('carl', 'POST', `/deployments/${started.body.id}/stop`);
     expect((await call('out', 'POST', '/models/router/versions/3.0.0-rc.1/eval-endpoint', { team: 'support' })).status).toBe(404);
     const prod = await call('carl', 'POST', '/deployments', { model: 'router@3.0.0-rc.1', template: 'low-latency', team: 'support', useCase: 'support ticket routing' });
     expect([prod.status, prod.body.error.code]).toEqual([403, 'POLICY_REFUSED']); // production needs an approved version
@@ -180,8 +189,8 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
   });
 
   it('reaps expired endpoints and marks a crashed one failed with its last log lines', async () => {
-    const a = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
-    const b = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    const a = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    const b = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     await services.database.db.execute(sql`UPDATE deployments SET expires_at = now() - interval '1 minute' WHERE id = ${a.id}`);
     expect(await services.deployments.reap()).toBe(1);
     expect((await call('eve', 'GET', `/deployments/${a.id}`)).body.state).toBe('expired');
@@ -195,8 +204,37 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     expect(failed.logTail.length).toBeGreaterThan(0);
   });
 
+  it('records an endpoint above its memory limit as failed with reason out_of_memory, while starting and once ready', async () => {
+    const evalSpec = { model: 'router@1.0.0', template: 'evaluation', team: 'support', useCase: 'evaluation', environment: 'evaluation', engine: 'local', wait: true };
+    // A template limit no ONNX endpoint fits in: the runner kills it while it loads.
+    const tiny = await call('carl', 'POST', '/deployments', { ...evalSpec, overrides: { resources: { memory: '64Mi' } } });
+    expect(tiny.status).toBe(201);
+    const t = (await call('eve', 'GET', `/deployments/${tiny.body.id}`)).body;
+    expect([t.state, t.failureReason, t.canStop]).toEqual(['failed', 'out_of_memory', false]);
+    expect(t.lastError).toMatch(/above its limit of 64 MB/);
+    // An endpoint that starts within its limit and then grows past it (the child allocates after ready).
+    process.env.GARDEN_RUNNER_TEST_FAULT = 'leak';
+    let grown;
+    try {
+      grown = await call('carl', 'POST', '/deployments', { ...evalSpec, overrides: { resources: { memory: '512Mi' } } });
+    } finally {
+      delete process.env.GARDEN_RUNNER_TEST_FAULT;
+    }
+    expect([grown.status, grown.body.state]).toEqual([201, 'ready']);
+    const failed = await until('the out-of-memory kill to be recorded', async () => {
+      const r = await call('eve', 'GET', `/deployments/${grown.body.id}`);
+      return r.body.state === 'failed' ? r.body : undefined;
+    }, 30_000);
+    expect(failed).toMatchObject({ failureReason: 'out_of_memory', lastError: expect.stringMatching(/above its limit of 512 MB/) });
+    expect(failed.logTail.join('\n')).toMatch(/test fault: leak/);
+    const pid = await pidOf(grown.body.id);
+    await until('the killed process to be gone', async () => (alive(pid) ? undefined : true), 15_000);
+    const audit = (await call('admin', 'GET', `/audit?action=deployment.failed`)).body.items as { targetId: string; details: { reason: string } }[];
+    expect(audit.filter((e) => [tiny.body.id, grown.body.id].includes(e.targetId)).map((e) => e.details.reason)).toEqual(['out_of_memory', 'out_of_memory']);
+  });
+
   it('after a restart keeps endpoints that still run and starts again those that ended', async () => {
-    const keep = await ready((await call('eve', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
+    const keep = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     const again = await ready((await call('carl', 'POST', '/models/router/versions/1.0.0/eval-endpoint', {})).body.id);
     const keptPid = await pidOf(keep.id);
     await services.runner.stop(again.id); // its process ends, the row still says ready (as after a host reboot)
@@ -234,6 +272,13 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     const bench = v.benchmarks.filter((b: { suite: string }) => b.suite === 'routing');
     expect(bench.map((b: { metric: string }) => b.metric)).toEqual(['accuracy', 'f1', 'latency_p95']);
     expect(bench[0]).toMatchObject({ dataset: 'tickets.jsonl', hardware: expect.stringMatching(/cores/) });
+    // Measured by Garden, naming the run; the typed results of the import stay, marked as the team's.
+    expect(bench.map((b: { source: string; runId: string }) => [b.source, b.runId])).toEqual(bench.map(() => ['measured', run.body.id]));
+    expect(v.benchmarks.filter((b: { suite: string }) => b.suite !== 'routing').every((b: { source: string }) => b.source === 'reported')).toBe(true);
+    // Rewriting the version (a compliance review) keeps measured results measured, once each.
+    expect((await call('admin', 'PATCH', '/models/router/versions/1.0.0', { compliance: { status: 'approved', reviewedAt: '2026-12-01' } })).status).toBe(200);
+    const again = (await call('carl', 'GET', '/models/router/versions/1.0.0')).body.benchmarks.filter((b: { suite: string }) => b.suite === 'routing');
+    expect(again.map((b: { metric: string; source: string }) => [b.metric, b.source])).toEqual([['accuracy', 'measured'], ['f1', 'measured'], ['latency_p95', 'measured']]);
     // The temporary endpoint is gone.
     expect((await call('carl', 'GET', '/deployments?slug=router&live=true')).body).toEqual([]);
   });
@@ -251,6 +296,7 @@ describe.each(dbKinds())('deployments on %s', (kind) => {
     }, 90_000);
     expect(runs.map((r: { suite: string; state: string }) => [r.suite, r.state])).toEqual([['routing-auto', 'succeeded']]);
     const version = (await call('carl', 'GET', '/models/router/versions/2.0.0')).body;
+    expect(version.benchmarks.find((b: { suite: string }) => b.suite === 'routing-auto')).toMatchObject({ source: 'measured', value: expect.any(Number) });
     expect(version.benchmarks.find((b: { suite: string }) => b.suite === 'routing-auto').value).toBeGreaterThan(0.8);
   });
 });

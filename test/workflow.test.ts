@@ -41,7 +41,15 @@ describe.each(dbKinds())('submission workflow on %s', (kind) => {
     return { status: res.statusCode, body: (res.body ? res.json() : {}) };
   }
 
-  async function draft(version: string, files: Record<string, Buffer>, extra: Record<string, unknown> = {}) {
+  /** The draft's typed benchmark results, accepted by a platform reviewer so they count. */
+  async function acceptAll(version: string, who = 'boss') {
+    const v = await call('sub', 'GET', `/models/flow-model/versions/${version}`);
+    for (const b of v.body.benchmarks as { id: number; source: string; accepted: unknown }[]) {
+      if (b.source === 'reported' && !b.accepted) expect((await call(who, 'POST', `/models/flow-model/versions/${version}/benchmarks/${b.id}/accept`, { comment: 'numbers checked against the team’s run log' })).status).toBe(200);
+    }
+  }
+
+  async function draft(version: string, files: Record<string, Buffer>, extra: Record<string, unknown> = {}, accept = true) {
     await services.catalog.createVersion(
       SYS,
       'flow-model',
@@ -59,6 +67,7 @@ describe.each(dbKinds())('submission workflow on %s', (kind) => {
       await services.registry.appendChunk(SYS, u.id, 0, Readable.from([body]));
     }
     await services.registry.commitFiles(SYS, 'flow-model', version);
+    if (accept) await acceptAll(version);
   }
 
   async function stageOf(version: string, want: string) {
@@ -87,6 +96,7 @@ describe.each(dbKinds())('submission workflow on %s', (kind) => {
     await user('rev1', 'reviewer');
     await user('rev2', 'reviewer');
     await user('boss', 'admin');
+    await user('revdev', 'reviewer', 'contributor'); // a platform reviewer who also works in the team
     await services.catalog.createModel(SYS, { slug: 'flow-model', name: 'Flow', ownerTeam: 'alpha', description: 'A model under review', tasks: ['summarization'], domains: [], tags: [], baseModel: null });
     app = await buildApp({ services, logger: createLogger('silent'), webDir: '/nonexistent' });
     await services.jobs.start({ workers: true });
@@ -108,9 +118,56 @@ describe.each(dbKinds())('submission workflow on %s', (kind) => {
       'card.trainingData',
       'approvedUseCases (at least one)',
       'files (upload and commit the artifacts)',
-      'a benchmark result on a registered evaluation suite',
+      'a benchmark result on a registered evaluation suite, measured by Garden or accepted by a platform reviewer',
     ]);
     expect((await call('sub', 'GET', '/models/flow-model/versions/0.9.0')).body.lifecycle).toBe('draft');
+  });
+
+  it('hand-typed benchmark numbers count only once a platform reviewer (not whoever typed them) accepts them', async () => {
+    await draft('0.8.0', { 'model.safetensors': safetensors() }, {}, false);
+    // The team typed its own numbers (revdev, contributor of the team) on the registered suite.
+    const typed = [{ suite: 'legal-qa', metric: 'accuracy', value: 0.99 }, { suite: 'legal-qa', metric: 'accuracy', value: 0.98, dataset: 'held-out' }];
+    expect((await call('revdev', 'PATCH', '/models/flow-model/versions/0.8.0', { benchmarks: typed })).status).toBe(200);
+    const refused = await call('sub', 'POST', '/models/flow-model/versions/0.8.0/submit', {});
+    expect([refused.status, refused.body.error?.code]).toEqual([422, 'SUBMISSION_INCOMPLETE']);
+    expect(refused.body.error.details.missing).toEqual([expect.stringMatching(/measured by Garden or accepted by a platform reviewer \(2 reported by the team await/)]);
+    // Shown, marked as the team's; a result cannot claim to be measured.
+    const v = (await call('sub', 'GET', '/models/flow-model/versions/0.8.0')).body;
+    expect(v.benchmarks.map((b: { value: number; source: string; accepted: unknown; runId: unknown }) => [b.value, b.source, b.accepted, b.runId])).toEqual([
+      [0.99, 'reported', null, null],
+      [0.98, 'reported', null, null],
+    ]);
+    const forged = await call('revdev', 'PATCH', '/models/flow-model/versions/0.8.0', { benchmarks: [{ ...typed[0], source: 'measured' }] });
+    expect([forged.status, forged.body.error?.code]).toEqual([400, 'INVALID_INPUT']);
+    const [first] = v.benchmarks as { id: number }[];
+    const accept = (who: string, id: number) => call(who, 'POST', `/models/flow-model/versions/0.8.0/benchmarks/${id}/accept`, { comment: 'checked' });
+    // Not the team, not the reviewer who typed them.
+    expect((await accept('sub', first!.id)).status).toBe(403);
+    expect((await accept('lead1', first!.id)).status).toBe(403);
+    const self = await accept('revdev', first!.id);
+    expect([self.status, self.body.error?.code]).toEqual([403, 'SEPARATION_OF_DUTIES']);
+    expect((await accept('rev1', 999_999)).status).toBe(404);
+    const ok = await accept('rev1', first!.id);
+    expect(ok.status).toBe(200);
+    expect(ok.body.benchmarks[0]).toMatchObject({ source: 'reported', accepted: { by: 'rev1', at: expect.any(String) } });
+    expect((await accept('rev2', first!.id)).status).toBe(409);
+    // Editing something else keeps the acceptance; changing the accepted number drops it.
+    expect((await call('revdev', 'PATCH', '/models/flow-model/versions/0.8.0', { license: 'apache-2.0' })).status).toBe(200);
+    expect((await call('sub', 'GET', '/models/flow-model/versions/0.8.0')).body.benchmarks[0].accepted).toMatchObject({ by: 'rev1' });
+    expect((await call('revdev', 'PATCH', '/models/flow-model/versions/0.8.0', { benchmarks: [{ ...typed[0], value: 0.999 }, typed[1]] })).status).toBe(200);
+    const after = (await call('sub', 'GET', '/models/flow-model/versions/0.8.0')).body.benchmarks as { accepted: unknown }[];
+    expect(after.map((b) => b.accepted)).toEqual([null, null]);
+    expect((await call('sub', 'POST', '/models/flow-model/versions/0.8.0/submit', {})).status).toBe(422);
+    // Accepted again (by another reviewer): now it counts.
+    const latest = (await call('sub', 'GET', '/models/flow-model/versions/0.8.0')).body.benchmarks as { id: number }[];
+    expect((await accept('rev2', latest[1]!.id)).status).toBe(200);
+    expect((await call('sub', 'POST', '/models/flow-model/versions/0.8.0/submit', {})).status).toBe(200);
+    expect((await call('rev1', 'POST', '/models/flow-model/versions/0.8.0/reject', { reason: 'not this one' })).status).toBe(200); // out of the queues below
+    const events = (await call('admin', 'GET', '/audit?action=benchmark.accept&model=flow-model')).body.items as { actorName: string; targetId: string; details: { comment: string } }[];
+    expect(events.filter((e) => e.targetId === 'flow-model@0.8.0').map((e) => [e.actorName, e.details.comment])).toEqual([
+      ['rev2', 'checked'],
+      ['rev1', 'checked'],
+    ]);
   });
 
   it('takes a clean submission through scan, sign-off and approval, with separation of duties', async () => {

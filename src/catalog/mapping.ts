@@ -28,7 +28,8 @@ export function bundleToFields(b: VersionBundle): VersionFieldsT {
       quantizations: r.quantizations,
       maxContextTested: r.maxContextTested,
     },
-    benchmarks: b.benchmarks.map((x) => ({
+    // The version's own (typed) results; those Garden measured are not fields a team edits.
+    benchmarks: b.benchmarks.filter((x) => x.source !== 'measured').map((x) => ({
       suite: x.suite,
       suiteVersion: x.suiteVersion,
       dataset: x.dataset,
@@ -87,12 +88,19 @@ export function toVersionView(slug: string, b: VersionBundle): VersionViewT {
       quantizations: f.compatibility.quantizations,
       maxContextTested: n(f.compatibility.maxContextTested),
     },
-    benchmarks: f.benchmarks.map((x) => ({
-      ...x,
-      suiteVersion: n(x.suiteVersion),
-      dataset: n(x.dataset),
-      date: n(x.date),
-      hardware: n(x.hardware),
+    benchmarks: b.benchmarks.map((x) => ({
+      id: x.id,
+      suite: x.suite,
+      suiteVersion: x.suiteVersion,
+      dataset: x.dataset,
+      metric: x.metric,
+      value: x.value,
+      higherIsBetter: x.higherIsBetter,
+      date: x.date,
+      hardware: x.hardware,
+      source: x.source === 'measured' ? ('measured' as const) : ('reported' as const),
+      runId: x.runId,
+      accepted: x.acceptedAt ? { by: x.acceptedByName, at: x.acceptedAt.toISOString() } : null,
     })),
     card: f.card,
     compliance: { status: f.compliance.status, reviewedAt: n(f.compliance.reviewedAt) },

@@ -7,13 +7,13 @@ import { queryRows, schema, type Db, type Tx } from '../core/db/index.js';
 import { CONTEXT_BUCKETS, GPU_BUCKETS_GB, type ModelFieldsT, type VersionFieldsT } from './model.js';
 import { versionSortKey } from './semver.js';
 
-const { teams, models, modelVersions, gpuRequirements, benchmarkResults } = schema;
+const { teams, models, modelVersions, gpuRequirements, benchmarkResults, users } = schema;
 
 export type Q = Db | Tx;
 export type ModelRow = typeof models.$inferSelect & { ownerTeam: string };
 export type VersionRow = typeof modelVersions.$inferSelect;
 export type GpuRow = typeof gpuRequirements.$inferSelect;
-export type BenchmarkRow = typeof benchmarkResults.$inferSelect;
+export type BenchmarkRow = typeof benchmarkResults.$inferSelect & { acceptedByName: string | null };
 
 export async function ensureTeam(q: Q, slug: string): Promise<number> {
   await q.insert(teams).values({ slug, name: slug }).onConflictDoNothing();
@@ -115,43 +115,67 @@ function versionColumns(f: VersionFieldsT) {
   };
 }
 
-async function writeChildren(q: Q, versionId: number, f: VersionFieldsT): Promise<void> {
+
+/** The content of a typed result, so an unchanged one keeps who reported and who accepted it. */
+const benchmarkKey = (b: Pick<BenchmarkRow, 'suite' | 'suiteVersion' | 'dataset' | 'metric' | 'value' | 'higherIsBetter' | 'date' | 'hardware'>) =>
+  JSON.stringify([b.suite, b.suiteVersion ?? null, b.dataset ?? null, b.metric, b.value, b.higherIsBetter, b.date ?? null, b.hardware ?? null]);
+
+/**
+ * Writes the version's hardware rows and its typed benchmark results (source 'reported'). A
+ * result identical to one it replaces keeps that row (its id, reporter and acceptance: a
+ * reviewer's accept by id still finds it); a new or changed one is reported by `by` and not
+ * accepted, and rows no longer typed are removed. Measured results are never written from here.
+ */
+async function writeChildren(q: Q, versionId: number, f: VersionFieldsT, by: string | null, before: Map<string, number[]> = new Map()): Promise<void> {
   const gpu = Object.entries(f.hardware.minGpuMemoryGb).map(([quantization, gb]) => ({
     versionId,
     quantization,
     minGpuMemoryGb: gb ?? null,
   }));
   if (gpu.length) await q.insert(gpuRequirements).values(gpu);
-  const rows = f.benchmarks.map((b, position) => ({
-    versionId,
-    position,
-    suite: b.suite,
-    suiteVersion: b.suiteVersion ?? null,
-    dataset: b.dataset ?? null,
-    metric: b.metric,
-    value: b.value,
-    higherIsBetter: b.higherIsBetter,
-    date: b.date ?? null,
-    hardware: b.hardware ?? null,
-  }));
-  if (rows.length) await q.insert(benchmarkResults).values(rows);
+  const rows = f.benchmarks.map((b, position) => {
+    const content = {
+      suite: b.suite,
+      suiteVersion: b.suiteVersion ?? null,
+      dataset: b.dataset ?? null,
+      metric: b.metric,
+      value: b.value,
+      higherIsBetter: b.higherIsBetter,
+      date: b.date ?? null,
+      hardware: b.hardware ?? null,
+    };
+    return { versionId, position, ...content, source: 'reported', kept: before.get(benchmarkKey(content))?.shift() };
+  });
+  for (const r of rows) if (r.kept !== undefined) await q.update(benchmarkResults).set({ position: r.position }).where(eq(benchmarkResults.id, r.kept));
+  const gone = [...before.values()].flat();
+  if (gone.length) await q.delete(benchmarkResults).where(inArray(benchmarkResults.id, gone));
+  const fresh = rows.filter((r) => r.kept === undefined).map(({ kept: _kept, ...r }) => ({ ...r, reportedBy: by, acceptedBy: null, acceptedAt: null }));
+  if (fresh.length) await q.insert(benchmarkResults).values(fresh);
 }
 
-export async function insertVersion(q: Q, modelId: number, f: VersionFieldsT): Promise<number> {
+/** `by`: the user whose typed benchmark results these are (null for imports and the system). */
+export async function insertVersion(q: Q, modelId: number, f: VersionFieldsT, by: string | null = null): Promise<number> {
   const [row] = await q
     .insert(modelVersions)
     .values({ modelId, ...versionColumns(f) })
     .returning({ id: modelVersions.id });
   if (!row) throw new Error('insert returned nothing');
-  await writeChildren(q, row.id, f);
+  await writeChildren(q, row.id, f, by);
   return row.id;
 }
 
-export async function replaceVersion(q: Q, versionId: number, f: VersionFieldsT): Promise<void> {
+/** Rewrites a version from its fields. Results Garden measured stay as they are: they are not the team's to edit. */
+export async function replaceVersion(q: Q, versionId: number, f: VersionFieldsT, by: string | null = null): Promise<void> {
   await q.update(modelVersions).set(versionColumns(f)).where(eq(modelVersions.id, versionId));
   await q.delete(gpuRequirements).where(eq(gpuRequirements.versionId, versionId));
-  await q.delete(benchmarkResults).where(eq(benchmarkResults.versionId, versionId));
-  await writeChildren(q, versionId, f);
+  const reported = and(eq(benchmarkResults.versionId, versionId), eq(benchmarkResults.source, 'reported'));
+  const before = new Map<string, number[]>();
+  for (const r of await q.select().from(benchmarkResults).where(reported).orderBy(asc(benchmarkResults.position), asc(benchmarkResults.id))) {
+    const list = before.get(benchmarkKey(r)) ?? [];
+    list.push(r.id);
+    before.set(benchmarkKey(r), list);
+  }
+  await writeChildren(q, versionId, f, by, before);
 }
 
 export async function findVersion(q: Q, modelId: number, version: string): Promise<VersionRow | undefined> {
@@ -200,15 +224,16 @@ export async function loadVersions(q: Q, modelId: number, only?: string): Promis
   const [gpu, bench] = await Promise.all([
     q.select().from(gpuRequirements).where(inArray(gpuRequirements.versionId, ids)),
     q
-      .select()
+      .select({ b: benchmarkResults, acceptedByName: users.username })
       .from(benchmarkResults)
+      .leftJoin(users, eq(users.id, benchmarkResults.acceptedBy))
       .where(inArray(benchmarkResults.versionId, ids))
       .orderBy(asc(benchmarkResults.position), asc(benchmarkResults.id)),
   ]);
   return rows.map((row) => ({
     row,
     gpu: gpu.filter((g) => g.versionId === row.id),
-    benchmarks: bench.filter((b) => b.versionId === row.id),
+    benchmarks: bench.filter((x) => x.b.versionId === row.id).map((x) => ({ ...x.b, acceptedByName: x.acceptedByName })),
   }));
 }
 
@@ -317,6 +342,30 @@ export async function derivedModels(q: Q, slug: string): Promise<LineageRow[]> {
           LEFT JOIN model_versions v ON v.id = m.head_version_id
          ORDER BY tree.path`,
   );
+}
+
+/** Advisory lock key serialising base-model changes, so two concurrent edits cannot close a cycle between them. */
+const LINEAGE_LOCK = 0x6761_6c6e; // "galn"
+
+/**
+ * The lineage cycle that making `baseSlug` the base of `slug` would close, as a path
+ * (`[slug, baseSlug, …, slug]`), or null. Takes a transaction-scoped lock first: every change of
+ * a base runs this, so concurrent changes are checked one after the other against committed data.
+ */
+export async function lineageCycle(q: Q, slug: string, baseSlug: string): Promise<string[] | null> {
+  await q.execute(sql`SELECT pg_advisory_xact_lock(${LINEAGE_LOCK})`);
+  const [row] = await queryRows<{ path: string[] }>(
+    q,
+    sql`WITH RECURSIVE up(slug, path) AS (
+          SELECT ${baseSlug}::text, ARRAY[${slug}::text, ${baseSlug}::text]
+          UNION ALL
+          SELECT m.base_slug, up.path || m.base_slug
+            FROM models m JOIN up ON m.slug = up.slug
+           WHERE m.base_slug IS NOT NULL AND up.slug <> ${slug}
+             AND NOT (m.base_slug = ANY(up.path[2:])) AND cardinality(up.path) < 10000)
+        SELECT path FROM up WHERE slug = ${slug} LIMIT 1`,
+  );
+  return row ? row.path : null;
 }
 
 export async function modelBySlugs(q: Q, slugs: string[]) {

@@ -67,6 +67,21 @@ function assertVersionRules(f: VersionFieldsT): void {
   }
 }
 
+/**
+ * Refuses a base model that would make lineage circular: the model itself, or a model derived
+ * from it through any chain (A based on B based on A). Runs in the writing transaction (see
+ * repo.lineageCycle for why concurrent edits cannot slip past each other).
+ */
+async function assertNoLineageCycle(tx: repo.Q, slug: string, base: ModelFieldsT['baseModel']): Promise<void> {
+  const baseSlug = base ? repo.parseBaseRef(base.ref).slug : null;
+  if (!baseSlug) return;
+  const cycle = await repo.lineageCycle(tx, slug, baseSlug);
+  if (!cycle) return;
+  const details = { reason: 'lineage_cycle', field: 'baseModel.ref', ref: base!.ref, cycle };
+  if (baseSlug === slug) throw new AppError('INVALID_INPUT', `baseModel: ${slug} cannot be its own base model`, details);
+  throw new AppError('INVALID_INPUT', `baseModel: ${base!.ref} derives from ${slug}, so it cannot also be its base (${cycle.join(' → ')})`, details);
+}
+
 export function createCatalogService(deps: CatalogDeps) {
   const { db } = deps;
   const publicCatalog = deps.publicCatalog ?? (async () => false);
@@ -132,6 +147,7 @@ export function createCatalogService(deps: CatalogDeps) {
     await mapUnique(`model ${f.slug}`, () =>
       db.transaction(async (tx) => {
         if (await repo.findModel(tx, f.slug)) throw new AppError('CONFLICT', `model ${f.slug} already exists`, { slug: f.slug });
+        await assertNoLineageCycle(tx, f.slug, f.baseModel);
         const id = await repo.insertModel(tx, f, await repo.ensureTeam(tx, f.ownerTeam));
         await repo.refreshModel(tx, id);
         await appendAudit(tx, actor, { action: 'model.create', targetType: 'model', targetId: f.slug, modelSlug: f.slug, details: { ownerTeam: f.ownerTeam } });
@@ -145,6 +161,7 @@ export function createCatalogService(deps: CatalogDeps) {
       const m = await modelForWrite(tx, actor, slug, 'edit its models');
       const next = { ...modelRowToFields(m), ...stripUndefined(patch) };
       if (next.ownerTeam !== m.ownerTeam) requireTeamRole(actor, next.ownerTeam, 'contributor', 'receive models');
+      if (patch.baseModel !== undefined) await assertNoLineageCycle(tx, slug, next.baseModel);
       await repo.updateModel(tx, m.id, next, await repo.ensureTeam(tx, next.ownerTeam));
       await repo.refreshModel(tx, m.id);
       await appendAudit(tx, actor, { action: 'model.update', targetType: 'model', targetId: slug, modelSlug: slug, details: { fields: Object.keys(stripUndefined(patch)) } });
@@ -180,7 +197,7 @@ export function createCatalogService(deps: CatalogDeps) {
         if (await repo.findVersion(tx, m.id, f.version)) {
           throw new AppError('CONFLICT', `version ${slug}@${f.version} already exists`, { slug, version: f.version });
         }
-        await repo.insertVersion(tx, m.id, f);
+        await repo.insertVersion(tx, m.id, f, reporterOf(actor));
         await repo.refreshModel(tx, m.id);
         await appendAudit(tx, actor, { action: 'version.create', targetType: 'version', targetId: `${slug}@${f.version}`, modelSlug: slug, details: { lifecycle: f.lifecycle } });
       }),
@@ -207,7 +224,7 @@ export function createCatalogService(deps: CatalogDeps) {
       if (content.length || !governed.length) requireTeamRole(actor, m.ownerTeam, 'contributor', 'edit its versions');
       assertVersionRules(next);
       assertMutable(slug, before, next);
-      await repo.replaceVersion(tx, b.row.id, next);
+      await repo.replaceVersion(tx, b.row.id, next, reporterOf(actor));
       await repo.refreshModel(tx, m.id);
       const fields = Object.keys(stripUndefined(patch)).filter((k) => k !== 'updatedAt');
       await appendAudit(tx, actor, { action: governed.length ? 'version.lifecycle' : 'version.update', targetType: 'version', targetId: `${slug}@${version}`, modelSlug: slug, details: { fields, ...(governed.length ? { lifecycle: next.lifecycle, maturity: next.maturity } : {}) } });
@@ -240,6 +257,7 @@ export function createCatalogService(deps: CatalogDeps) {
     let m = await repo.findModel(tx, slug);
     let outcome: UpsertOutcome = 'unchanged';
     if (!m) {
+      await assertNoLineageCycle(tx, slug, baseModel);
       await repo.insertModel(tx, modelFields, await repo.ensureTeam(tx, ownerTeam));
       m = await requireModel(tx, slug);
       outcome = 'created';
@@ -247,20 +265,21 @@ export function createCatalogService(deps: CatalogDeps) {
       const newest = await repo.newestVersion(tx, m.id);
       const isNewest = !newest || compareVersions(versionFields.version, newest) >= 0;
       if (isNewest && canonical(modelRowToFields(m)) !== canonical(modelFields)) {
+        await assertNoLineageCycle(tx, slug, baseModel);
         await repo.updateModel(tx, m.id, modelFields, await repo.ensureTeam(tx, ownerTeam));
         outcome = 'updated';
       }
     }
     const [existing] = await repo.loadVersions(tx, m.id, versionFields.version);
     if (!existing) {
-      await repo.insertVersion(tx, m.id, versionFields);
+      await repo.insertVersion(tx, m.id, versionFields, reporterOf(actor));
       outcome = 'created';
     } else {
       const before = bundleToFields(existing);
       const comparable = versionFields.updatedAt ? versionFields : { ...versionFields, updatedAt: before.updatedAt };
       if (canonical(before) !== canonical(comparable)) {
         assertMutable(slug, before, comparable);
-        await repo.replaceVersion(tx, existing.row.id, comparable);
+        await repo.replaceVersion(tx, existing.row.id, comparable, reporterOf(actor));
         if (outcome === 'unchanged') outcome = 'updated';
       }
     }
@@ -291,6 +310,9 @@ export function createCatalogService(deps: CatalogDeps) {
     },
   };
 }
+
+/** Who typed the benchmark results a write carries (a user; null for the system and imports it runs). */
+const reporterOf = (actor: Actor): string | null => (actor.kind === 'user' ? actor.id : null);
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -50,6 +50,22 @@ export const ModelSummary = z.object({
   updatedAt: z.string(),
 });
 
+/**
+ * A benchmark result with its provenance: `measured` by Garden (a suite run, `runId`), or
+ * `reported` by the team (typed or imported), which counts for a submission only once a
+ * platform reviewer has `accepted` it.
+ */
+export const BenchmarkView = Benchmark.extend({
+  id: z.number(),
+  suiteVersion: z.string().nullable(),
+  dataset: z.string().nullable(),
+  date: z.string().nullable(),
+  hardware: z.string().nullable(),
+  source: z.enum(['measured', 'reported']),
+  runId: z.string().nullable(),
+  accepted: z.object({ by: z.string().nullable(), at: z.string() }).nullable(),
+});
+
 export const VersionView = z.object({
   version: z.string(),
   languages: z.array(z.string()),
@@ -70,7 +86,7 @@ export const VersionView = z.object({
     quantizations: z.array(z.string()),
     maxContextTested: z.number().nullable(),
   }),
-  benchmarks: z.array(Benchmark.extend({ suiteVersion: z.string().nullable(), dataset: z.string().nullable(), date: z.string().nullable(), hardware: z.string().nullable() })),
+  benchmarks: z.array(BenchmarkView),
   card: z.object({ intendedUse: z.string(), limitations: z.string(), trainingData: z.string(), markdown: z.string() }),
   compliance: z.object({ status: z.enum(COMPLIANCE_STATUSES), reviewedAt: z.string().nullable() }),
   approvedUseCases: z.array(z.string()),
@@ -121,5 +137,6 @@ export const Page = <T extends z.ZodTypeAny>(item: T) =>
 export type ModelSummaryT = z.infer<typeof ModelSummary>;
 export type ModelDetailT = z.infer<typeof ModelDetail>;
 export type VersionViewT = z.infer<typeof VersionView>;
+export type BenchmarkViewT = z.infer<typeof BenchmarkView>;
 export type HeadViewT = z.infer<typeof HeadView>;
 export type LineageNodeT = z.infer<typeof LineageNode>;

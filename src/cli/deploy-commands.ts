@@ -39,7 +39,7 @@ export async function waitForDeployment(c: Client, id: string, timeoutMs = 180_0
 
 function failure(d: DeploymentViewT): ApiError {
   const tail = d.logTail.slice(-10).map((l) => `  | ${l}`).join('\n');
-  return new ApiError(0, 'ENDPOINT_FAILED', `${d.name ?? d.id} ${d.state}: ${d.lastError ?? 'no error recorded'}${tail ? `\n  last log lines:\n${tail}` : ''}`);
+  return new ApiError(0, 'ENDPOINT_FAILED', `${d.name ?? d.id} ${d.state}${d.failureReason ? ` (${d.failureReason})` : ''}: ${d.lastError ?? 'no error recorded'}${tail ? `\n  last log lines:\n${tail}` : ''}`);
 }
 
 const row = (d: DeploymentViewT) => [d.id.slice(0, 8), d.name, `${d.model.slug}@${d.model.version}`, d.team, d.environment, d.template, d.engine, d.state, d.endpointUrl, when(d.expiresAt)];

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadClientConfig } from '../core/client-config.js';
+import { isAppError } from '../core/errors.js';
 import { PRODUCT_VERSION } from '../core/paths.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerDeployCommands } from './deploy-commands.js';
@@ -281,7 +282,8 @@ function renderModel(m: ModelDetailT): string {
     out.push('', 'Hardware', table(['QUANTIZATION', 'MIN GPU MEMORY'], Object.entries(h.hardware.minGpuMemoryGb).map(([q, v]) => [q, v === null ? 'n/a' : gb(v)])));
     out.push(`recommended GPU ${h.hardware.recommendedGpu ?? '–'} · CPU inference ${h.hardware.cpuInference ? 'yes' : 'no'} · RAM ${gb(h.hardware.ramGb) || '–'}`);
     if (h.benchmarks.length) {
-      out.push('', 'Benchmarks', table(['SUITE', 'METRIC', 'VALUE', 'DATE', 'HARDWARE'], h.benchmarks.map((b) => [`${b.suite}${b.suiteVersion ? ` ${b.suiteVersion}` : ''}`, b.metric, b.value, b.date, b.hardware])));
+      const source = (b: (typeof h.benchmarks)[number]) => (b.source === 'measured' ? 'measured by Garden' : b.accepted ? `reported, accepted by ${b.accepted.by ?? 'a reviewer'}` : 'reported by the team');
+      out.push('', 'Benchmarks', table(['SUITE', 'METRIC', 'VALUE', 'DATE', 'HARDWARE', 'SOURCE'], h.benchmarks.map((b) => [`${b.suite}${b.suiteVersion ? ` ${b.suiteVersion}` : ''}`, b.metric, b.value, b.date, b.hardware, source(b)])));
     }
     if (h.approvedUseCases.length) out.push('', `Approved for: ${h.approvedUseCases.join('; ')}`);
     if (h.restrictions.length) out.push(`Restrictions: ${h.restrictions.join('; ')}`);
@@ -318,6 +320,10 @@ export async function main(argv = process.argv): Promise<void> {
     } else if (isFileSystemError(err)) {
       // A path the user typed (scan, push, inspect…) that cannot be read: say so, no stack trace.
       process.stderr.write(`error: cannot read ${err.path}: ${FS_REASONS[err.code] ?? err.code}\n`);
+      process.exitCode = 1;
+    } else if (isAppError(err)) {
+      // Refusals raised in this process (e.g. the embedded database held by another process).
+      process.stderr.write(`error ${err.code}: ${err.message}\n`);
       process.exitCode = 1;
     } else {
       throw err;

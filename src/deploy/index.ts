@@ -5,4 +5,4 @@ export { createTemplateService, seedTemplates, type TemplateService, type Templa
 export { createLimitService, EvalLimits, TeamQuota, type LimitService } from './limits.js';
 export { createDeploymentService, type DeploymentService } from './service.js';
 export { createLocalProcessEngine, quantityToMb } from './adapters/local-process.js';
-export { DeploymentSpec, parseDeploymentSpec, splitModelRef } from './spec.js';
+export { DeploymentSpec, DeploymentTeam, SingleLine, parseDeploymentSpec, splitModelRef } from './spec.js';

@@ -8,7 +8,7 @@ import { deployments, modelVersions, models, teams, users } from '../core/db/sch
 import { seesVersion } from '../catalog/index.js';
 import { hasTeamRole, isAdmin, isReviewer, type Actor } from '../identity/index.js';
 import type { EngineName } from './ports/engine.js';
-import { TemplateSettings } from './template-schema.js';
+import { StoredTemplateSettings } from './template-schema.js';
 import { LIVE_STATES, type DeploymentViewT } from './views.js';
 
 export type Row = typeof deployments.$inferSelect;
@@ -42,13 +42,14 @@ export function toView(actor: Actor, j: Joined): DeploymentViewT {
     environment: r.environment as 'evaluation' | 'production',
     template: r.template,
     engine: r.engine as EngineName,
-    settings: r.settings ? TemplateSettings.parse(r.settings) : null,
+    settings: r.settings ? StoredTemplateSettings.parse(r.settings) : null,
     gpus: r.gpus,
     state: r.state as DeploymentViewT['state'],
     endpointUrl: r.endpointUrl,
     modelName: j.slug,
     endpointKey: mayUse(actor, r) ? ((r.handle as { apiKey?: string } | null)?.apiKey ?? null) : null,
     lastError: r.lastError,
+    failureReason: r.failureReason,
     logTail: r.logTail,
     expiresAt: r.expiresAt?.toISOString() ?? null,
     createdBy: r.createdBy ? { id: r.createdBy, name: j.creatorName || (j.creatorUsername ?? '') } : null,
@@ -64,10 +65,14 @@ export function mayUse(actor: Actor, r: Row): boolean {
   return isAdmin(actor) || isReviewer(actor) || hasTeamRole(actor, r.team, 'viewer');
 }
 
-/** Who may stop it: admins, its creator, and its team (contributors for production), with the deploy scope. */
+/**
+ * Who may stop it: admins, and contributors of its team (as for starting it), with the deploy
+ * scope. Having started it is not enough: someone who has since left the team or become a viewer
+ * no longer controls the team's endpoints.
+ */
 export function mayStop(actor: Actor, r: Row): boolean {
   if (actor.kind === 'anonymous') return false;
   if (isAdmin(actor)) return true;
   if (actor.kind !== 'user' || !actor.scopes.has('deploy')) return false;
-  return r.createdBy === actor.id || hasTeamRole(actor, r.team, r.environment === 'evaluation' ? 'viewer' : 'contributor');
+  return hasTeamRole(actor, r.team, 'contributor');
 }

@@ -15,7 +15,7 @@ import { appendAudit } from '../audit/index.js';
 import { systemActor, type Actor } from '../identity/index.js';
 import type { RegistryService } from '../registry/service.js';
 import type { DeploymentEngine, EngineDeployment, EngineName, EngineStatus } from './ports/engine.js';
-import { BUILT_IN_TEMPLATES, TemplateSettings } from './template-schema.js';
+import { BUILT_IN_TEMPLATES, StoredTemplateSettings } from './template-schema.js';
 import { endpointName } from './naming.js';
 import { requireLocalFormat, servedFile, stageLocalFile } from './model-files.js';
 import type { Row } from './repo.js';
@@ -58,7 +58,7 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
       name: r.name ?? endpointName(r.id, v?.slug ?? 'model'),
       model: { slug: v?.slug ?? '', version: v?.version ?? '', format: file?.format ?? 'unknown', task: null, storageUri: '', localPath },
       template: r.template,
-      settings: r.settings ? TemplateSettings.parse(r.settings) : BUILT_IN_TEMPLATES.find((t) => t.name === 'evaluation')!.settings,
+      settings: r.settings ? StoredTemplateSettings.parse(r.settings) : BUILT_IN_TEMPLATES.find((t) => t.name === 'evaluation')!.settings,
       team: r.team,
       useCase: r.useCase,
       environment: r.environment as 'evaluation' | 'production',
@@ -92,7 +92,8 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
       const details = err instanceof AppError ? err.details : undefined;
       const logTail = Array.isArray(details?.logTail) ? (details.logTail as string[]).slice(-50) : [];
       logger.warn({ err, deployment: r.id }, 'deployment failed to start');
-      await transition(SYSTEM, r.id, ['starting'], 'failed', { lastError: (err as Error).message, logTail }, { reason: details?.reason ?? 'start_failed', message: (err as Error).message });
+      const reason = typeof details?.reason === 'string' ? details.reason : 'start_failed';
+      await transition(SYSTEM, r.id, ['starting'], 'failed', { lastError: (err as Error).message, failureReason: reason, logTail }, { reason, message: (err as Error).message });
       await cleanup(r.id);
     }
   }
@@ -146,7 +147,7 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
     stop: stopRow,
     /** Records a failure an engine noticed after start (crash, hang, out of memory). */
     async markFailed(id: string, reason: string, message: string, logTail: string[]): Promise<void> {
-      await transition(SYSTEM, id, ['starting', 'ready'], 'failed', { lastError: message, logTail: logTail.slice(-50) }, { reason, message });
+      await transition(SYSTEM, id, ['starting', 'ready'], 'failed', { lastError: message, failureReason: reason, logTail: logTail.slice(-50) }, { reason, message });
     },
     /** Stops evaluation endpoints whose lifetime has ended. Returns how many. */
     async reap(): Promise<number> {
@@ -178,7 +179,7 @@ export function createDeploymentRuntime(deps: RuntimeDeps) {
         }
         if (status.state === 'failed') {
           out.failed += 1;
-          await transition(systemActor('reconcile'), r.id, ['pending', 'starting', 'ready'], 'failed', { lastError: status.message ?? 'failed', logTail: status.logTail ?? [] });
+          await transition(systemActor('reconcile'), r.id, ['pending', 'starting', 'ready'], 'failed', { lastError: status.message ?? 'failed', failureReason: 'engine_failed', logTail: status.logTail ?? [] }, { reason: 'engine_failed' });
           continue;
         }
         // Gone (process ended with the old server) or an interrupted start: start it again.

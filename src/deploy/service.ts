@@ -47,13 +47,15 @@ export function createDeploymentService(deps: DeploymentDeps) {
   const runtime = createDeploymentRuntime({ db, logger, now, registry: deps.registry, engines: deps.engines, endpointsDir: deps.endpointsDir });
   const { engineOf } = runtime;
 
-  /** Who may start, and on whose quota: evaluation for any member of the team, production for contributors. */
+  /**
+   * Who may start, and on whose quota: contributors of the team (or admins), for evaluation
+   * endpoints too: they spend the team's quota and run processes. Viewers read and try endpoints.
+   */
   function authorize(actor: Actor, team: string, environment: 'evaluation' | 'production'): void {
     requireScope(actor, 'deploy');
     if (isAdmin(actor)) return;
-    const role = environment === 'evaluation' ? 'viewer' : 'contributor';
-    if (!hasTeamRole(actor, team, role)) {
-      throw forbid(environment === 'evaluation' ? `only members of team ${team} can start evaluation endpoints for it` : `only contributors of team ${team} can deploy for it`, { need: `${role} of ${team}` });
+    if (!hasTeamRole(actor, team, 'contributor')) {
+      throw forbid(environment === 'evaluation' ? `only contributors of team ${team} can start evaluation endpoints for it` : `only contributors of team ${team} can deploy for it`, { need: `contributor of ${team}` });
     }
   }
 
@@ -76,7 +78,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
     const template = await deps.templates.get(actor, spec.template);
     const settings = resolveSettings(template.settings, spec.overrides);
     const parsed = TemplateSettings.safeParse(settings);
-    if (!parsed.success) throw new AppError('INVALID_INPUT', 'overrides make the template invalid', { errors: parsed.error.issues.map((i) => ({ path: `overrides.${i.path.join('.')}`, message: i.message })) });
+    if (!parsed.success) throw new AppError('INVALID_INPUT', `template ${spec.template} with these overrides is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { errors: parsed.error.issues.map((i) => ({ path: `overrides.${i.path.join('.')}`, message: i.message })) });
     if (settings.autoscaling.minReplicas > settings.autoscaling.maxReplicas) {
       throw new AppError('MANIFEST_INVALID', `minReplicas (${settings.autoscaling.minReplicas}) exceeds maxReplicas (${settings.autoscaling.maxReplicas})`, { errors: [{ path: 'autoscaling.minReplicas', message: 'must be ≤ maxReplicas' }] });
     }
@@ -155,7 +157,8 @@ export function createDeploymentService(deps: DeploymentDeps) {
   }
 
   async function defaultTeam(actor: Actor, slug: string, version: string): Promise<string> {
-    const teams = actor.kind === 'user' ? [...actor.teams.keys()] : [];
+    // Teams the caller may start endpoints for (contributors and up).
+    const teams = actor.kind === 'user' ? [...actor.teams.keys()].filter((t) => hasTeamRole(actor, t, 'contributor')) : [];
     const owner = (await resolveVersion(db, slug, version))?.ownerTeam;
     if (owner && (teams.includes(owner) || isAdmin(actor))) return owner;
     if (teams.length === 1) return teams[0]!;
@@ -210,7 +213,7 @@ export function createDeploymentService(deps: DeploymentDeps) {
     async stop(actor: Actor, id: string): Promise<DeploymentViewT> {
       const r = await load(actor, id);
       requireScope(actor, 'deploy'); // for admins too: their token needs the scope like anyone's
-      if (!mayStop(actor, r)) throw forbid(`only members of team ${r.team} (or an admin) can stop this deployment`, { need: `member of ${r.team}` });
+      if (!mayStop(actor, r)) throw forbid(`only contributors of team ${r.team} (or an admin) can stop this deployment`, { need: `contributor of ${r.team}` });
       if (!(STOPPABLE_STATES as readonly string[]).includes(r.state)) throw new AppError('CONFLICT', `deployment ${id} is already ${r.state}`, { state: r.state });
       await runtime.stop(actor, r, 'stopped');
       return get(actor, id);

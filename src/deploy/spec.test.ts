@@ -30,6 +30,15 @@ describe('deployment.yaml', () => {
     expect(() => parseDeploymentSpec('model: [unclosed')).toThrow(/not valid YAML/);
   });
 
+  it('refuses labels that are not Kubernetes labels and multi-line free text, naming the path', () => {
+    const base = 'model: a@1.0.0\ntemplate: batch\nteam: t\n';
+    expect(errorsOf(`${base}useCase: u\noverrides:\n  labels:\n    tier: "gold\\nowner: mallory"\n`)).toEqual(['overrides.labels.tier']);
+    expect(errorsOf(`${base}useCase: u\noverrides:\n  labels:\n    "bad key": x\n`)).toEqual(['overrides.labels.bad key']);
+    expect(errorsOf(`${base}useCase: "u\\nlevel: error"\ndescription: "a\\u0000b"\n`).sort()).toEqual(['description', 'useCase']);
+    expect(errorsOf(`${base}useCase: |\n  two\n  lines\n`)).toEqual(['useCase']);
+    expect(errorsOf(`${base}useCase: u\noverrides:\n  labels: { example.com/tier: gold, empty: "" }\n`)).toEqual([]);
+  });
+
   it('the example CI workflow is valid YAML running dry-run, smoke-test and deploy', () => {
     const wf = parse(readFileSync(path.join(ROOT, 'docs/ci/github-actions-deploy.yml'), 'utf8'));
     const runs = JSON.stringify(wf.jobs.deployment.steps);

@@ -10,16 +10,27 @@ import { TemplateName, TemplateOverrides } from './template-schema.js';
 
 export const ModelRef = z.string().regex(/^[a-z0-9][a-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.+_-]*$/, 'MODEL@VERSION, e.g. sentiment-small@1.2.0');
 
+/** Control characters, line breaks and bidirectional overrides: nothing a manifest or a log line should carry from free text. */
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * Free text that ends up in manifests (annotations), audit events and logs: one line of
+ * printable characters, so it cannot forge a log line or a second YAML key.
+ */
+export const SingleLine = (max: number) => z.string().max(max).refine((s) => !UNPRINTABLE.test(s), 'must be one line without control characters');
+
+/** A team slug, as teams are named (it becomes a label value and part of a production name). */
+export const DeploymentTeam = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a team slug: lowercase letters, digits and "-"');
+
 export const DeploymentSpec = z.strictObject({
   apiVersion: z.literal('garden/v1').optional(),
   kind: z.literal('Deployment').optional(),
   model: ModelRef,
   template: TemplateName,
-  team: z.string().min(1).max(100),
-  useCase: z.string().min(1).max(200),
+  team: DeploymentTeam,
+  useCase: SingleLine(200).min(1),
   environment: z.enum(['evaluation', 'production']).default('production'),
   engine: z.enum(['local', 'kserve', 'seldon']).optional(),
-  description: z.string().max(2000).optional(),
+  description: SingleLine(2000).optional(),
   overrides: TemplateOverrides.optional(),
   smoke: z
     .strictObject({

@@ -7,6 +7,27 @@ import { z } from 'zod';
 
 const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'a Kubernetes quantity such as "500m", "2", "4Gi"');
 
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Kubernetes label key syntax: an optional DNS subdomain prefix (≤ 253) and "/", then a name of ≤ 63. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : null;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== null && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+/**
+ * Labels become Kubernetes labels on every KServe and Seldon object, so they follow the API
+ * server's rules here rather than failing (or worse, being smuggled into a manifest) later.
+ */
+export const LabelKey = z.string().max(317).refine(isLabelKey, 'a Kubernetes label key: an optional DNS subdomain prefix and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+export const LabelValue = z.string().max(63).regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'a Kubernetes label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+export const MAX_LABELS = 32;
+export const Labels = z.record(LabelKey, LabelValue).refine((l) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
+
 export const TemplateSettings = z.strictObject({
   resources: z.strictObject({
     cpu: Quantity,
@@ -31,11 +52,17 @@ export const TemplateSettings = z.strictObject({
   /** KServe deployment mode: Standard (raw Deployments) or Knative (scale to zero). */
   deploymentMode: z.enum(['Standard', 'Knative']),
   /** Labels put on every resource for monitoring (Prometheus relabelling, dashboards). */
-  labels: z.record(z.string().regex(/^[a-z0-9A-Z._/-]{1,63}$/), z.string().max(63)),
+  labels: Labels,
   /** Latency the smoke test holds a deployment to (p95 of the smoke inputs, milliseconds). */
   latencyTargetMs: z.number().int().min(1).max(600_000),
 });
 export type TemplateSettings = z.infer<typeof TemplateSettings>;
+
+/**
+ * Settings as stored and shown: labels are read as they were saved, so a template or deployment
+ * recorded before the label rules still lists; deploying with it is refused (TemplateSettings).
+ */
+export const StoredTemplateSettings = TemplateSettings.extend({ labels: z.record(z.string(), z.string()) });
 
 /** What a deployment may change of its template (any subset, merged one level deep). */
 export const TemplateOverrides = z.strictObject({
@@ -57,6 +84,8 @@ export const DeploymentTemplate = z.strictObject({
   settings: TemplateSettings,
 });
 export type DeploymentTemplate = z.infer<typeof DeploymentTemplate>;
+/** A template as stored (see StoredTemplateSettings). */
+export const StoredDeploymentTemplate = DeploymentTemplate.extend({ settings: StoredTemplateSettings });
 
 /** Template settings with a deployment's overrides applied. */
 export function resolveSettings(base: TemplateSettings, o: TemplateOverrides | undefined): TemplateSettings {

@@ -5,7 +5,7 @@ import { deploymentTemplates } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { requireAdmin, requireScope, type Actor } from '../identity/index.js';
-import { BUILT_IN_TEMPLATES, DeploymentTemplate, TemplateSettings } from './template-schema.js';
+import { BUILT_IN_TEMPLATES, StoredTemplateSettings, type DeploymentTemplate, type TemplateSettings } from './template-schema.js';
 
 export interface TemplateView extends DeploymentTemplate {
   builtIn: boolean;
@@ -13,7 +13,7 @@ export interface TemplateView extends DeploymentTemplate {
 }
 
 function toView(r: typeof deploymentTemplates.$inferSelect): TemplateView {
-  return { name: r.name, description: r.description, settings: TemplateSettings.parse(r.settings), builtIn: r.builtIn, updatedAt: r.updatedAt.toISOString() };
+  return { name: r.name, description: r.description, settings: StoredTemplateSettings.parse(r.settings), builtIn: r.builtIn, updatedAt: r.updatedAt.toISOString() };
 }
 
 /** Inserts the built-in templates an installation lacks (an admin's edits are kept). */

@@ -1,6 +1,6 @@
 /** What the API and CLI show of deployments (one zod schema: validation, types, OpenAPI). */
 import { z } from 'zod';
-import { TemplateSettings } from './template-schema.js';
+import { StoredTemplateSettings } from './template-schema.js';
 
 export const DEPLOYMENT_STATES = ['running', 'pending', 'starting', 'ready', 'failed', 'stopping', 'stopped', 'expired'] as const;
 /** States in which a deployment holds (or is about to hold) resources. */
@@ -17,7 +17,7 @@ export const DeploymentView = z.object({
   environment: z.enum(['evaluation', 'production']),
   template: z.string(),
   engine: z.enum(['local', 'kserve', 'seldon']),
-  settings: TemplateSettings.nullable(),
+  settings: StoredTemplateSettings.nullable(),
   gpus: z.number(),
   state: z.enum(DEPLOYMENT_STATES),
   endpointUrl: z.string().nullable(),
@@ -26,6 +26,8 @@ export const DeploymentView = z.object({
   /** The model name to use in OIP paths and the OpenAI `model` field. */
   modelName: z.string(),
   lastError: z.string().nullable(),
+  /** Why a failed deployment failed: out_of_memory, crashed, hung, start_failed, start_timeout, engine_failed… */
+  failureReason: z.string().nullable(),
   logTail: z.array(z.string()),
   expiresAt: z.string().nullable(),
   createdBy: z.object({ id: z.string(), name: z.string() }).nullable(),

@@ -25,3 +25,4 @@ export {
   type SuiteSample,
 } from './run-suite.js';
 export { automaticSuitesFor } from './automatic.js';
+export { CATALOG_TASKS, MAX_SUITE_METRICS, SUITE_METRICS, isCatalogTask, validateSuite, type CatalogTask } from './suite-rules.js';

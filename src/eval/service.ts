@@ -107,9 +107,10 @@ export function createEvaluationService(deps: { db: Db; jobs: JobQueue; deployme
       const today = new Date().toISOString().slice(0, 10);
       await db.transaction(async (tx) => {
         await tx.update(evaluationRuns).set({ state: 'succeeded', results: result.results, samples: result.samples, finishedAt: new Date() }).where(eq(evaluationRuns.id, runId));
-        // The latest run of a suite replaces that suite's earlier results on this version.
-        await tx.delete(benchmarkResults).where(and(eq(benchmarkResults.versionId, run.versionId), eq(benchmarkResults.suite, run.suite)));
-        await tx.insert(benchmarkResults).values(result.results.map((r, i) => ({ versionId: run.versionId, position: 100 + i, suite: run.suite, suiteVersion: String(run.suiteRevision), dataset: suite.datasetName, metric: r.metric, value: r.value, higherIsBetter: r.higherIsBetter, date: today, hardware })));
+        // The latest run of a suite replaces that suite's earlier measured results on this version;
+        // numbers the team typed for it stay, marked as theirs, next to what Garden measured.
+        await tx.delete(benchmarkResults).where(and(eq(benchmarkResults.versionId, run.versionId), eq(benchmarkResults.suite, run.suite), eq(benchmarkResults.source, 'measured')));
+        await tx.insert(benchmarkResults).values(result.results.map((r, i) => ({ versionId: run.versionId, position: 100 + i, suite: run.suite, suiteVersion: String(run.suiteRevision), dataset: suite.datasetName, metric: r.metric, value: r.value, higherIsBetter: r.higherIsBetter, date: today, hardware, source: 'measured', runId })));
         await refreshModel(tx, v.modelId);
         await appendAudit(tx, RUNNER, { action: 'evaluation.complete', targetType: 'evaluation-run', targetId: runId, modelSlug: v.slug, details: { suite: run.suite, results: result.results, items: result.items, errors: result.errors } });
       });

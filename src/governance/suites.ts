@@ -8,7 +8,7 @@ import type { Db } from '../core/db/index.js';
 import { evaluationSuites } from '../core/db/schema.js';
 import { appendAudit } from '../audit/index.js';
 import { requireAdmin, requireScope, type Actor } from '../identity/index.js';
-import { parseDataset, validateSuiteMetrics } from '../eval/index.js';
+import { parseDataset, validateSuite } from '../eval/index.js';
 
 export interface SuiteInput {
   name: string;
@@ -28,9 +28,10 @@ export interface SuiteStore {
 /** Registers (or updates) a suite; admins only. A new dataset or metric list bumps the revision. */
 export async function registerSuite(db: Db, actor: Actor, s: SuiteInput, store?: SuiteStore): Promise<void> {
   requireAdmin(actor, 'register evaluation suites');
+  // A known task and metrics for it; runnable suites need ones the platform computes.
+  validateSuite(s.task, s.metrics, { runnable: s.dataset !== undefined });
   let dataset: { digest: string; name: string; items: number } | null = null;
   if (s.dataset) {
-    validateSuiteMetrics(s.task, s.metrics); // runnable suites need metrics the platform computes
     const items = parseDataset(s.dataset.text).length;
     if (!store) throw new Error('registerSuite: a dataset needs the artifact store');
     const blob = await store.putSmallBlob(Buffer.from(s.dataset.text, 'utf8'));

@@ -9,13 +9,14 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { queryRows, type Db, type Tx } from '../core/db/index.js';
-import { benchmarkResults, evaluationSuites, modelVersions, models, scanReports, submissions, teams, versionFiles } from '../core/db/schema.js';
+import { modelVersions, models, scanReports, submissions, teams, versionFiles } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { hasTeamRole, isReviewer, requireReviewer, requireTeamRole, requireUser, requireWriter, seesUnpublished, type Actor } from '../identity/index.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { refreshModel, seesVersion } from '../catalog/index.js';
 import { automaticSuitesFor } from '../eval/index.js';
+import { acceptBenchmark, countedBenchmarks } from './benchmark-review.js';
 
 export const SCAN_QUEUE = 'scan-version';
 
@@ -90,12 +91,13 @@ export function createWorkflowService(deps: WorkflowDeps) {
     if (v.approvedUseCases.length === 0) out.push('approvedUseCases (at least one)');
     const [files] = await queryRows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM ${versionFiles} WHERE version_id = ${versionId}`);
     if (!files?.n) out.push('files (upload and commit the artifacts)');
-    const [bench] = await queryRows<{ n: number }>(
-      tx,
-      sql`SELECT count(*)::int AS n FROM ${benchmarkResults} b JOIN ${evaluationSuites} s ON s.name = b.suite WHERE b.version_id = ${versionId}`,
-    );
-    // A suite the platform runs by itself on submission counts too (its results arrive with the run).
-    if (!bench?.n && !(await automaticSuitesFor(tx, versionId)).length) out.push('a benchmark result on a registered evaluation suite');
+    // Numbers Garden measured, or typed ones a platform reviewer accepted; a suite the platform runs
+    // by itself on submission counts too (its measured results arrive with the run).
+    const bench = await countedBenchmarks(tx, versionId);
+    if (!bench.counted && !(await automaticSuitesFor(tx, versionId)).length) {
+      const waiting = bench.awaitingAcceptance ? ` (${bench.awaitingAcceptance} reported by the team await a platform reviewer’s acceptance)` : '';
+      out.push(`a benchmark result on a registered evaluation suite, measured by Garden or accepted by a platform reviewer${waiting}`);
+    }
     return out;
   }
 
@@ -335,7 +337,9 @@ export function createWorkflowService(deps: WorkflowDeps) {
   }
 
   const onSubmitted = (hook: (tx: Tx, actor: Actor, versionId: number) => Promise<unknown>) => void submitted.push(hook);
-  return { onSubmitted, submit, recordScan, acknowledge, signOff, approve, reject, promote, get, queue, scanReport };
+  /** A platform reviewer accepts a benchmark result the team reported, so it counts for a submission. */
+  const acceptReportedBenchmark = (actor: Actor, slug: string, version: string, id: number, comment = '') => acceptBenchmark(db, actor, slug, version, id, comment);
+  return { onSubmitted, submit, recordScan, acknowledge, signOff, approve, reject, promote, get, queue, scanReport, acceptReportedBenchmark };
 }
 
 export type WorkflowService = ReturnType<typeof createWorkflowService>;

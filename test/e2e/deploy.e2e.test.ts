@@ -17,7 +17,7 @@ import { ADMIN, createAdmin, createUser, signIn, type Credentials } from './sign
 const SLUG = 'router';
 const VERSION = '1.0.0';
 const SEED = systemActor('test');
-const VIEWER: Credentials = { username: 'val', password: 'correct horse battery staple', name: 'Val Viewer' };
+const MEMBER: Credentials = { username: 'val', password: 'correct horse battery staple', name: 'Val Contributor' };
 
 describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, playground, stop)', () => {
   let e2e: E2eApp;
@@ -37,13 +37,14 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
         ]);
         const v = await resolveVersion(services.database.db, SLUG, VERSION);
         await services.registry.attachGeneratedFiles(SEED, v!.id, [{ path: 'model.onnx', bytes: Buffer.from(generateTextClassifier().onnx) }]);
-        await createUser(services, VIEWER, 'none');
-        await services.identity.addMembership(SEED, 'support', VIEWER.username, 'viewer');
+        await createUser(services, MEMBER, 'none');
+        // Starting endpoints spends the team's quota: contributors and up.
+        await services.identity.addMembership(SEED, 'support', MEMBER.username, 'contributor');
         await createAdmin(services);
       },
     });
     ({ page, base } = e2e);
-    await signIn(page, `${base}/models/${SLUG}`, VIEWER);
+    await signIn(page, `${base}/models/${SLUG}`, MEMBER);
   }, 180_000);
 
   afterAll(() => e2e?.close());

@@ -98,6 +98,7 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation suites, str
     await table.waitFor();
     const row = table.locator('tbody tr').filter({ hasText: 'routing' }).filter({ hasText: 'accuracy' });
     await row.waitFor();
+    expect(await row.getByTestId('benchmark-source').textContent()).toBe('measured by Garden');
     await shot('benchmarks');
     expect(e2e.pageErrors).toEqual([]);
   }, 120_000);

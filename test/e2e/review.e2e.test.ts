@@ -77,6 +77,12 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
             benchmarks: [{ suite: 'legal-qa', metric: 'accuracy', value: 0.81 }],
           }),
         );
+        // The typed benchmark counts once a platform reviewer accepts it (a suite run would be measured).
+        const { secret } = await services.identity.login(REVIEWER.username, REVIEWER.password, { ip: '127.0.0.1' });
+        const reviewer = (await services.identity.resolveSession(secret))!.actor;
+        const typed = await services.catalog.getVersion(reviewer, SLUG, VERSION);
+        await services.workflow.acceptReportedBenchmark(reviewer, SLUG, VERSION, typed.benchmarks[0]!.id, 'matches the team’s evaluation report');
+        await services.identity.logout(secret);
         await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.9.0' })); // an empty draft
         const body = safetensors();
         const upload = await services.registry.startUpload(SEED, SLUG, VERSION, { path: 'model.safetensors', digest: sha256(body), size: body.length });
@@ -140,6 +146,14 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
     const text = (await history.textContent()) ?? '';
     for (const who of [SUBMITTER, LEAD, REVIEWER]) expect(text).toContain(who.username);
     await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-approved.png'), fullPage: true });
+    // The typed benchmark stays visible, marked as the team's, with the reviewer who accepted it.
+    await page.goto(`${base}/models/${SLUG}?version=${VERSION}&tab=benchmarks`);
+    const row = page.getByRole('table', { name: 'Benchmark results' }).locator('tbody tr').filter({ hasText: 'legal-qa' });
+    await row.waitFor();
+    expect(await row.getByTestId('benchmark-source').textContent()).toBe('reported by the team');
+    expect(await row.getByTestId('benchmark-accepted').textContent()).toContain(`accepted by ${REVIEWER.username}`);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'e2e-review-benchmarks.png'), fullPage: true });
+    await page.goto(reviewUrl());
     expect(e2e.pageErrors).toEqual([]);
   }, 60_000);
 

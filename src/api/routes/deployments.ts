@@ -2,11 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SemVer, Slug } from '../../catalog/index.js';
-import { DeploymentSpec, DeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
+import { DeploymentSpec, DeploymentTeam, StoredDeploymentTemplate, DeploymentView, DryRunView, EvalLimits, TeamQuota, TemplateName, TemplateSettings } from '../../deploy/index.js';
 import { ChatStreamRequest, CompareRequest, CompareView, TryRequest, TryView } from '../../deploy/playground.js';
 
 const Id = z.object({ id: z.string().uuid() }).strict();
-const TemplateViewSchema = DeploymentTemplate.extend({ builtIn: z.boolean(), updatedAt: z.string() });
+const TemplateViewSchema = StoredDeploymentTemplate.extend({ builtIn: z.boolean(), updatedAt: z.string() });
 const CreateBody = DeploymentSpec.extend({ wait: z.boolean().optional() });
 
 export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -27,8 +27,8 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get('/eval-limits', { schema: { tags, summary: 'Evaluation endpoint lifetime and default team quotas', response: { 200: EvalLimits } } }, async (req) => limits.get(req.actor));
   app.put('/eval-limits', { schema: { tags, summary: 'Change the evaluation endpoint lifetime and default quotas (admins)', body: EvalLimits, response: { 200: EvalLimits } } }, async (req) => limits.set(req.actor, req.body));
-  app.get('/teams/:team/quota', { schema: { tags, summary: 'The evaluation quota that applies to a team', params: z.object({ team: z.string() }), response: { 200: z.object({ maxEndpoints: z.number(), maxGpus: z.number(), own: TeamQuota }) } } }, async (req) => (await limits.teamQuotas(req.actor, [req.params.team]))[req.params.team]!);
-  app.put('/teams/:team/quota', { schema: { tags, summary: 'Set a team’s evaluation quota; null takes the default (admins)', params: z.object({ team: z.string() }), body: TeamQuota } }, async (req, reply) => {
+  app.get('/teams/:team/quota', { schema: { tags, summary: 'The evaluation quota that applies to a team', params: z.object({ team: DeploymentTeam }), response: { 200: z.object({ maxEndpoints: z.number(), maxGpus: z.number(), own: TeamQuota }) } } }, async (req) => (await limits.teamQuotas(req.actor, [req.params.team]))[req.params.team]!);
+  app.put('/teams/:team/quota', { schema: { tags, summary: 'Set a team’s evaluation quota; null takes the default (admins)', params: z.object({ team: DeploymentTeam }), body: TeamQuota } }, async (req, reply) => {
     await limits.setTeamQuota(req.actor, req.params.team, req.body);
     return reply.code(204).send();
   });
@@ -58,7 +58,7 @@ export const deploymentRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Start a temporary evaluation endpoint (evaluation template, the installation’s lifetime, the team’s quota)',
         params: z.object({ slug: Slug, version: SemVer }).strict(),
-        body: z.object({ team: z.string().optional(), wait: z.boolean().optional() }).strict(),
+        body: z.object({ team: DeploymentTeam.optional(), wait: z.boolean().optional() }).strict(),
         response: { 202: DeploymentView, 201: DeploymentView },
       },
     },

@@ -1,9 +1,10 @@
 /** The submission workflow, review queues, evaluation suites and the use policy check. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SemVer, Slug } from '../../catalog/index.js';
+import { SemVer, Slug, VersionView } from '../../catalog/index.js';
 import type { SubmissionView } from '../../governance/index.js';
 import { requireScope, type Actor } from '../../identity/index.js';
+import { SingleLine } from '../../deploy/index.js';
 
 interface StepRequest<B> {
   actor: Actor;
@@ -54,6 +55,23 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
     workflow.promote(req.actor, req.params.slug, req.params.version, req.body.slaOwner),
   );
 
+  app.post(
+    `${base}/benchmarks/:id/accept`,
+    {
+      schema: {
+        tags: ['governance'],
+        summary: 'Accept a benchmark result the team reported, so it counts for the submission (platform reviewers; not whoever typed it)',
+        params: z.object({ slug: Slug, version: SemVer, id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict(),
+        body: Comment,
+        response: { 200: VersionView },
+      },
+    },
+    async (req) => {
+      await workflow.acceptReportedBenchmark(req.actor, req.params.slug, req.params.version, req.params.id, req.body.comment ?? '');
+      return catalog.getVersion(req.actor, req.params.slug, req.params.version);
+    },
+  );
+
   // Reads need the read scope (a write- or deploy-only token reads nothing). The workflow's own
   // get() also answers the steps above, which need write, so the read check is made here.
   app.get(`${base}/submission`, { schema: { tags: ['governance'], summary: 'Where the review of this version stands', params: VersionParams, response: { 200: Submission } } }, async (req) => {
@@ -85,7 +103,7 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['governance'],
         summary: 'Would this use be allowed? (the check deployments run first; the decision is audited)',
         params: VersionParams,
-        body: z.object({ purpose: z.enum(['evaluation', 'deployment']), useCase: z.string().max(500).optional(), description: z.string().max(2000).optional() }).strict(),
+        body: z.object({ purpose: z.enum(['evaluation', 'deployment']), useCase: SingleLine(500).optional(), description: SingleLine(2000).optional() }).strict(),
       },
     },
     async (req) => useCheck(req.actor, req.params.slug, req.params.version, req.body),

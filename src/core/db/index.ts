@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -70,6 +70,49 @@ export async function queryRows<T>(db: Db | Tx, query: SQL): Promise<T[]> {
   return (result as { rows: T[] }).rows;
 }
 
+/** Advisory lock key held while migrating PostgreSQL: replicas starting together migrate one at a time. */
+export const MIGRATION_LOCK = 0x6761_7264_656e; // "garden"
+
+/**
+ * PGlite serves one process per data folder: a second process opening it does not fail but
+ * silently loses writes (each process keeps its own copy and the last to close wins). A lock
+ * file with the owner's pid refuses the second process with a clear error; a lock whose process
+ * is gone (a crash, SIGKILL) is taken over.
+ */
+function lockDataDir(root: string): () => void {
+  const file = path.join(root, 'db.lock');
+  const own = `${process.pid}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, own, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new AppError('CONFLICT', `the database in ${path.join(root, 'db')} is in use by process ${pid}: the embedded database serves one process at a time (stop it, or use PostgreSQL with GARDEN_DATABASE_URL to run several)`, { pid, lockFile: file });
+      }
+      unlinkSync(file); // left by a process that is gone (or by this one)
+    }
+  }
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8') === own) unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface OpenOptions {
   /** postgres://… selects a PostgreSQL server; otherwise PGlite in `dataDir`. */
   url?: string | undefined;
@@ -93,8 +136,20 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       kind: 'postgres',
       executeSql,
       migrate: async () => {
-        await migratePg(drizzlePg(pool), { migrationsFolder: folder });
-        await installJobSchema(executeSql);
+        // Replicas start together: without the lock two migrators both see an empty history and
+        // the second fails half-way (duplicate tables) or applies a migration twice.
+        const lock = await pool.connect();
+        try {
+          await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+          try {
+            await migratePg(drizzlePg(pool), { migrationsFolder: folder });
+            await installJobSchema(executeSql);
+          } finally {
+            await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+          }
+        } finally {
+          lock.release();
+        }
       },
       schemaVersion: () => schemaVersionOf(db, folder),
       ping: async () => {
@@ -115,12 +170,20 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     };
   }
   let dataDir: string | undefined;
+  let unlock = () => undefined as void;
   if (!options.memory) {
     if (!options.dataDir) throw new AppError('INVALID_INPUT', 'dataDir is required for PGlite');
     dataDir = path.join(options.dataDir, 'db');
     mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(options.dataDir);
   }
-  const client = await PGlite.create(dataDir ? { dataDir, extensions: { pg_trgm } } : { extensions: { pg_trgm } });
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir ? { dataDir, extensions: { pg_trgm } } : { extensions: { pg_trgm } });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   const executeSql = async (text: string, values: unknown[] = []) => {
     if (values.length === 0) {
@@ -147,7 +210,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         if (!client.closed) await unlisten();
       };
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
 

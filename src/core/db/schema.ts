@@ -173,8 +173,23 @@ export const benchmarkResults = pgTable(
     higherIsBetter: boolean('higher_is_better').notNull().default(true),
     date: date('date'),
     hardware: text('hardware'),
+    /**
+     * measured: Garden ran the suite (`run_id` names the run); reported: typed by the team (or
+     * imported). Only measured results, or reported ones a platform reviewer accepted, count as
+     * the benchmark a submission needs.
+     */
+    source: text('source').notNull().default('reported'),
+    runId: uuid('run_id').references(() => evaluationRuns.id, { onDelete: 'set null' }),
+    /** Who typed a reported result (null: imported, or written before provenance was recorded). */
+    reportedBy: uuid('reported_by').references(() => users.id, { onDelete: 'set null' }),
+    acceptedBy: uuid('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
   },
-  (t) => [index('benchmark_results_version_idx').on(t.versionId)],
+  (t) => [
+    index('benchmark_results_version_idx').on(t.versionId),
+    check('benchmark_results_source_check', sql`${t.source} IN ('measured','reported')`),
+    check('benchmark_results_accepted_check', sql`${t.source} = 'reported' OR ${t.acceptedAt} IS NULL`),
+  ],
 );
 
 /** Small key/value facts about this installation (e.g. whether the demo catalog was loaded). */
@@ -526,6 +541,8 @@ export const deployments = pgTable(
     /** Engine facts: pid and url for the local runner, namespace/name/uid for KServe. */
     handle: jsonb('handle'),
     lastError: text('last_error'),
+    /** Why it failed, as the engine classified it: out_of_memory, crashed, hung, start_failed, start_timeout… */
+    failureReason: text('failure_reason'),
     logTail: textArray('log_tail'),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => users.id),

@@ -35,6 +35,8 @@ export interface Deployment {
   /** The endpoint's own key (local runner), shown to those who may use it. */
   endpointKey: string | null;
   lastError: string | null;
+  /** Why it failed: out_of_memory, crashed, hung, start_failed, start_timeout, engine_failed… */
+  failureReason: string | null;
   logTail: string[];
   expiresAt: string | null;
   createdBy: { id: string; name: string } | null;

@@ -61,6 +61,7 @@ export interface ModelSummary {
 }
 
 export interface Benchmark {
+  id: number;
   suite: string;
   suiteVersion: string | null;
   dataset: string | null;
@@ -69,6 +70,11 @@ export interface Benchmark {
   higherIsBetter: boolean;
   date: string | null;
   hardware: string | null;
+  /** measured: Garden ran the suite; reported: typed (or imported) by the team. */
+  source: 'measured' | 'reported';
+  runId: string | null;
+  /** A platform reviewer's acceptance of a reported result. */
+  accepted: { by: string | null; at: string } | null;
 }
 
 export interface VersionView {

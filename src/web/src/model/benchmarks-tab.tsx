@@ -1,8 +1,35 @@
 /** Benchmarks: results on the organisation's evaluation suites for the selected version. */
-import { Card, EmptyState, Group, Table, Text, Tooltip } from '@mantine/core';
+import { Badge, Card, EmptyState, Group, Table, Text, Tooltip } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconChartBar } from '@tabler/icons-react';
-import type { VersionView } from '../api/types';
+import type { Benchmark, VersionView } from '../api/types';
 import { formatDate, formatMetric, orDash } from '../lib/format';
+
+/** Where a number comes from: Garden measured it, or the team typed it (and maybe a reviewer accepted it). */
+function Provenance({ b }: { b: Benchmark }) {
+  if (b.source === 'measured') {
+    return (
+      <Tooltip label="Measured by Garden: a run of this suite against the version" withArrow>
+        <Badge variant="light" color="teal" radius="sm" tt="none" data-testid="benchmark-source" data-source="measured">
+          measured by Garden
+        </Badge>
+      </Tooltip>
+    );
+  }
+  return (
+    <Group gap={4} wrap="wrap">
+      <Tooltip label="Typed in by the model's team; Garden did not measure it" withArrow>
+        <Badge variant="light" color="yellow" radius="sm" tt="none" data-testid="benchmark-source" data-source="reported">
+          reported by the team
+        </Badge>
+      </Tooltip>
+      {b.accepted && (
+        <Text size="xs" c="dimmed" data-testid="benchmark-accepted">
+          accepted by {b.accepted.by ?? 'a reviewer'} {formatDate(b.accepted.at.slice(0, 10))}
+        </Text>
+      )}
+    </Group>
+  );
+}
 
 export function BenchmarksTab({ version }: { version: VersionView }) {
   if (version.benchmarks.length === 0) {
@@ -20,7 +47,7 @@ export function BenchmarksTab({ version }: { version: VersionView }) {
   }
   return (
     <Card withBorder radius="md" p={0}>
-      <Table.ScrollContainer minWidth={820} type="native">
+      <Table.ScrollContainer minWidth={960} type="native">
         <Table striped highlightOnHover tabularNums verticalSpacing="sm" horizontalSpacing="md" aria-label="Benchmark results">
           <Table.Thead>
             <Table.Tr>
@@ -31,11 +58,12 @@ export function BenchmarksTab({ version }: { version: VersionView }) {
               <Table.Th>Better</Table.Th>
               <Table.Th>Date</Table.Th>
               <Table.Th>Hardware</Table.Th>
+              <Table.Th>Source</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {version.benchmarks.map((b, i) => (
-              <Table.Tr key={`${b.suite}:${b.metric}:${b.dataset ?? ''}:${i}`}>
+              <Table.Tr key={`${b.id}:${i}`} data-source={b.source}>
                 <Table.Td>
                   <Text size="sm" fw={500} className="break-anywhere">
                     {b.suite}
@@ -67,6 +95,9 @@ export function BenchmarksTab({ version }: { version: VersionView }) {
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(b.date)}</Table.Td>
                 <Table.Td className="break-anywhere">{orDash(b.hardware)}</Table.Td>
+                <Table.Td>
+                  <Provenance b={b} />
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
