@@ -44,11 +44,14 @@ export async function validateFacetValues(db: Db, filters: Filters, visible: SQL
     (
       await queryRows<{ token: string }>(
         db,
-        sql`SELECT q.token FROM unnest(ARRAY[${sql.join(tokens.map((t) => sql`${t}`), sql`, `)}]::text[]) AS q(token)
-             WHERE EXISTS (SELECT 1 FROM facet_values fv WHERE fv.token = q.token)
-               AND EXISTS (SELECT 1 FROM model_search ms JOIN models m ON m.id = ms.model_id
-                             JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
-                            WHERE q.token = ANY(ms.facet_tokens) AND ${visible})`,
+        // LIMIT 1: stop at the first visible model with the value (a fast-start plan, not a
+        // hash join over the whole catalog); facet_values first, so a typo costs no scan at all.
+        sql`WITH q AS MATERIALIZED (
+              SELECT token FROM facet_values WHERE token = ANY(ARRAY[${sql.join(tokens.map((t) => sql`${t}`), sql`, `)}]::text[]))
+            SELECT q.token FROM q
+             WHERE (SELECT 1 FROM model_search ms JOIN models m ON m.id = ms.model_id
+                      JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+                     WHERE q.token = ANY(ms.facet_tokens) AND ${visible} LIMIT 1) IS NOT NULL`,
       )
     ).map((r) => r.token),
   );

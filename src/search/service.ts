@@ -79,9 +79,11 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
   async function corrections(parsed: ParsedQuery, visible: SQL): Promise<Map<string, string[]>> {
     const words = correctableWords(parsed);
     if (words.length === 0) return new Map();
+    // (SELECT … LIMIT 1) IS NOT NULL rather than EXISTS: the planner keeps a fast-start plan that
+    // stops at the first visible match instead of joining the whole catalog.
     const checks = words.map(
-      (w) => sql`EXISTS (SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
-                          WHERE ms.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}) AND ${visible})`,
+      (w) => sql`(SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
+                   WHERE ms.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}) AND ${visible} LIMIT 1) IS NOT NULL`,
     );
     const [row] = await queryRows<Record<string, boolean>>(
       db,
@@ -96,9 +98,9 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
             LATERAL (SELECT s.word FROM search_words s
                       WHERE s.word % q.w AND similarity(s.word, q.w) >= 0.5
                         -- the full-text index narrows the models to those sharing the word's stem
-                        AND EXISTS (SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
-                                     WHERE ms.search_doc @@ plainto_tsquery('english', s.word)
-                                       AND ${visible} AND ${wordInModelSql('m', sql`s.word`)})
+                        AND (SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
+                              WHERE ms.search_doc @@ plainto_tsquery('english', s.word)
+                                AND ${visible} AND ${wordInModelSql('m', sql`s.word`)} LIMIT 1) IS NOT NULL
                       ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT 3) c`,
     );
     const out = new Map<string, string[]>();
