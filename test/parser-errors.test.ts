@@ -5,10 +5,15 @@
  * and YAML reader (alias bombs, duplicate keys, deep nesting, unknown tags), evaluation datasets
  * (JSON lines) and the Hugging Face form parser. Real HTTP through app.inject on PGlite.
  */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
+import type { Services } from '../src/api/services.js';
+import { VersionFields } from '../src/catalog/index.js';
 import { createLogger } from '../src/core/logger.js';
+import { systemActor } from '../src/identity/index.js';
 import { createTestServices, withAuth } from './harness.js';
 
 const BODY_LIMIT = 256 * 1024;
@@ -86,11 +91,13 @@ const JSON_ROUTES = [
 ];
 
 let app: FastifyInstance;
+let services: Services;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   const t = await createTestServices('pglite');
   cleanup = t.cleanup;
+  services = t.services;
   app = withAuth(await buildApp({ services: t.services, logger: createLogger('silent'), bodyLimitBytes: BODY_LIMIT, webDir: '/nonexistent' }), t.adminToken);
   const created = await app.inject({ method: 'POST', url: '/api/v1/models', payload: { slug: 'parser-model', name: 'Parser model', ownerTeam: 'parsers', description: 'x', tasks: [], domains: [], tags: [] } });
   expect(created.statusCode).toBe(201);
@@ -155,5 +162,52 @@ describe('malformed bodies get a 4xx with a stable code, never a 500', () => {
     const res = await app.inject({ method: 'POST', url: '/hf/api/models/parsers/parser-model/paths-info/main', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
+  });
+});
+
+/** Malformed model files: what the server-side extractors read when a browser uploaded the files. */
+const u64 = (n: bigint) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(n);
+  return b;
+};
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+const BAD_FILES: { what: string; files: Record<string, Buffer> }[] = [
+  { what: 'a GGUF claiming 2^63 tensors', files: { 'model.gguf': Buffer.concat([Buffer.from('GGUF'), u32(3), u64(1n << 63n), u64(1n << 62n)]) } },
+  { what: 'a truncated GGUF', files: { 'model.gguf': Buffer.concat([Buffer.from('GGUF'), u32(3), u64(1n), u64(1n), u64(1_000_000n), Buffer.from('general.')]) } },
+  { what: 'a GGUF with an unknown value type', files: { 'model.gguf': Buffer.concat([Buffer.from('GGUF'), u32(3), u64(0n), u64(1n), u64(4n), Buffer.from('name'), u32(99), Buffer.alloc(16)]) } },
+  { what: 'a file that is not GGUF', files: { 'weights.bin': Buffer.from('not a model') } },
+  {
+    what: 'a folder of malformed files',
+    files: {
+      'config.json': Buffer.from('{"architectures": ['),
+      'README.md': Buffer.from(`---\n${aliasBomb()}\n---\n# Card\n`),
+      'model.safetensors': Buffer.concat([u64(1n << 62n), Buffer.from('{')]),
+      'model.onnx': Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]),
+      'tokenizer.json': Buffer.from('['.repeat(100_000)),
+    },
+  },
+  { what: 'safetensors whose header is not JSON', files: { 'config.json': Buffer.from('{"model_type": "bert", "__proto__": {"x": 1}}'), 'model.safetensors': Buffer.concat([u64(5n), Buffer.from('{"a":')]) } },
+  { what: 'deeply nested config.json', files: { 'config.json': Buffer.from('{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000)) } },
+];
+
+describe('malformed model files get a 200 with notes or a 4xx, never a 500', () => {
+  const SYS = systemActor('test');
+  const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+  it.each(BAD_FILES.map((b, i) => ({ ...b, version: `0.0.${i + 1}` })))('GET …/extraction of $what', async ({ files, version }) => {
+    await services.catalog.createVersion(SYS, 'parser-model', VersionFields.parse({ version }));
+    for (const [path, body] of Object.entries(files)) {
+      const u = await services.registry.startUpload(SYS, 'parser-model', version, { path, digest: sha(body), size: body.length });
+      await services.registry.appendChunk(SYS, u.id, 0, Readable.from([body]));
+    }
+    await services.registry.commitFiles(SYS, 'parser-model', version);
+    const res = await app.inject({ url: `/api/v1/models/parser-model/versions/${version}/extraction` });
+    if (res.statusCode === 200) return;
+    expect({ status: res.statusCode, code: res.json().error?.code }).toEqual({ status: 400, code: 'INVALID_INPUT' });
   });
 });
