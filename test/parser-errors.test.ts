@@ -165,6 +165,26 @@ describe('malformed bodies get a 4xx with a stable code, never a 500', () => {
   });
 });
 
+describe('malformed URLs and query strings get a 4xx with a stable code, never a 500', () => {
+  const forged = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  it.each([
+    { what: 'a broken percent escape in the path', url: '/api/v1/models/%E0%A4%A', code: 'INVALID_INPUT' },
+    { what: 'a path parameter over the length limit', url: `/api/v1/models/${'a'.repeat(300)}`, code: 'INVALID_INPUT' },
+    { what: 'a NUL byte in the path', url: '/api/v1/models/abc%00def', code: 'INVALID_INPUT' },
+    { what: 'a broken percent escape in the query', url: '/api/v1/search?q=%E0%A4%A', code: 'INVALID_INPUT', ok: true },
+    { what: 'a NUL byte in the query text', url: '/api/v1/search?q=abc%00def', code: 'INVALID_INPUT', ok: true },
+    { what: 'a cursor that is not base64 JSON', url: '/api/v1/search?q=model&cursor=%%%', code: 'INVALID_CURSOR' },
+    { what: 'a cursor of deeply nested JSON', url: `/api/v1/models?cursor=${forged(JSON.parse('['.repeat(2_000) + ']'.repeat(2_000)))}`, code: 'INVALID_INPUT' },
+    { what: 'a forged cursor with an absurd offset', url: `/api/v1/search?q=model&cursor=${forged({ f: 'x', k: [1e308, -1] })}`, code: 'INVALID_CURSOR' },
+    { what: 'a facet value with a NUL byte', url: '/api/v1/models?license=a%00b', code: 'INVALID_INPUT' },
+    { what: 'a huge numeric filter', url: '/api/v1/models?fitsInGb=1e400', code: 'INVALID_INPUT' },
+  ])('GET $what', async ({ url, code, ok }) => {
+    const res = await app.inject({ url });
+    if (ok && res.statusCode === 200) return;
+    expect({ status: res.statusCode, code: res.json().error?.code, requestId: typeof res.json().requestId }).toEqual({ status: 400, code, requestId: 'string' });
+  });
+});
+
 /** Malformed model files: what the server-side extractors read when a browser uploaded the files. */
 const u64 = (n: bigint) => {
   const b = Buffer.alloc(8);
