@@ -20,6 +20,7 @@ describe.each(dbKinds())('derived catalog data obeys visibility on %s', (kind) =
   let app: FastifyInstance;
   let services: Services;
   let cleanup: () => Promise<void>;
+  let adminToken = '';
   /** insider: a viewer of team alpha; outsider: a contributor of team beta. */
   const tokens = { insider: '', outsider: '', reviewer: '' };
   type Who = keyof typeof tokens;
@@ -33,6 +34,7 @@ describe.each(dbKinds())('derived catalog data obeys visibility on %s', (kind) =
     const t = await createTestServices(kind);
     services = t.services;
     cleanup = t.cleanup;
+    adminToken = t.adminToken;
     const common = { ownerTeam: 'alpha', tasks: ['text-classification'], domains: ['support'], tags: [] };
     const entries = [
       // A published model with a newer draft version.
@@ -181,6 +183,21 @@ describe.each(dbKinds())('derived catalog data obeys visibility on %s', (kind) =
       expect(missing.status).toBe(404);
       const scrub = (b: { error: unknown }, slug: string) => JSON.parse(JSON.stringify(b.error).replaceAll(slug, 'S')) as unknown;
       expect(scrub(hidden.body, 'alpha-secret')).toEqual(scrub(missing.body, 'no-such-model'));
+    }
+  });
+
+  it('shows anonymous readers of a public catalog only what is published', async () => {
+    const admin = (await services.identity.resolveToken(adminToken, 'setup'))!;
+    await services.identity.setPublicCatalog(admin, true);
+    try {
+      const anon = async (url: string) => (await app.inject({ url: `/api/v1${url}` })).json();
+      expect((await anon('/search?q=zanzibrite')).query.corrections).toEqual([]);
+      expect((await anon('/search?domain=geology')).error.code).toBe('UNKNOWN_FACET');
+      const model = await anon('/models/ticket-router');
+      expect({ versionCount: model.versionCount, derived: model.lineage.derived }).toEqual({ versionCount: 1, derived: [] });
+      expect((await anon('/models/beta-tuned')).baseModel.model).toBeNull();
+    } finally {
+      await services.identity.setPublicCatalog(admin, false);
     }
   });
 });
