@@ -14,7 +14,7 @@ import {
 import type { Logger } from '../core/logger.js';
 import { WEB_DIST_DIR } from '../core/paths.js';
 import { auditDenial, installAuth } from './auth.js';
-import { installErrorHandler, routeNotFound } from './error-handler.js';
+import { frameworkError, installErrorHandler, routeNotFound } from './error-handler.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -63,6 +63,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // Routing errors (a malformed path) in the house error format too.
+    frameworkErrors: frameworkError,
     trustProxy: opts.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
 

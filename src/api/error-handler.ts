@@ -39,6 +39,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_INPUT',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_INPUT',
   FST_ERR_BAD_URL: 'INVALID_INPUT',
+  FST_ERR_MAX_PARAM_LENGTH: 'INVALID_INPUT',
   FST_ERR_VALIDATION: 'INVALID_INPUT',
 };
 
@@ -101,6 +102,17 @@ export function installErrorHandler(app: FastifyInstance, onDenied?: (req: Fasti
     if (appErr.code === 'RANGE_NOT_SATISFIABLE' && typeof appErr.details?.size === 'number') reply.header('content-range', unsatisfiedRange(appErr.details.size));
     return sendError(reply, req, appErr);
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors raised while routing, before any route or error handler
+ * runs (a malformed percent escape in the path, a path parameter over maxParamLength). Without
+ * it Fastify answers them in its own body shape, not the house format.
+ */
+export function frameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const appErr = toAppError(err);
+  req.log.info({ code: appErr.code, msg: appErr.message }, 'request rejected');
+  void sendError(reply, req, appErr);
 }
 
 export function routeNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {

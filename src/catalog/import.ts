@@ -3,7 +3,7 @@
  * in its own transaction: valid entries land, invalid ones are reported with a stable code, and no
  * entry is ever half-written. Importing the same file twice changes nothing.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import { requireAdmin, type Actor } from '../identity/index.js';
 import { z } from 'zod';
 import type { Db } from '../core/db/index.js';
@@ -48,10 +48,27 @@ export function parseImportText(text: string): unknown[] {
     const list = Array.isArray(docs) ? docs : [docs];
     const problems = list.flatMap((d) => d.errors.map((e) => `${e.message.split('\n')[0]} (line ${e.linePos?.[0]?.line ?? '?'})`));
     if (problems.length) throw new AppError('INVALID_INPUT', `malformed YAML: ${problems[0]}`, { problems });
-    const values = list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((v) => v !== null && v !== undefined);
+    const values = list.map(toValue).filter((v) => v !== null && v !== undefined);
     data = values.length === 1 ? values[0] : values.flat();
   }
   return entriesOf(data);
+}
+
+/** Largest number of alias expansions a YAML import may make (a "billion laughs" needs far more). */
+const MAX_YAML_ALIASES = 100;
+
+/**
+ * One YAML document as data. The yaml library refuses, while building the value, an alias that
+ * names no anchor and more alias expansions than MAX_YAML_ALIASES (an alias bomb); both are bad
+ * input, reported like any other malformed YAML.
+ */
+function toValue(doc: Document.Parsed): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0] ?? 'unreadable';
+    throw new AppError('INVALID_INPUT', `malformed YAML: ${message}`, { problems: [message], maxAliasCount: MAX_YAML_ALIASES }, { cause: err });
+  }
 }
 
 export function entriesOf(data: unknown): unknown[] {

@@ -3,6 +3,6 @@ export * from './model.js';
 export * from './views.js';
 export { createCatalogService, type CatalogService, type UpsertOutcome } from './service.js';
 export { runImport, parseImportText, entriesOf, ImportReport, type ImportReportT } from './import.js';
-export { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, type SummaryRow } from './summary.js';
+export { summaryColumns, summaryFrom, toSummary, type SummaryRow } from './summary.js';
 export { isPublished, seesVersion, visibleSql } from './visibility.js';
-export { listTeams, CATALOG_CHANNEL, resolveVersion, refreshModel } from './repo.js';
+export { listTeams, CATALOG_CHANNEL, resolveVersion, refreshModel, wordInModelSql } from './repo.js';

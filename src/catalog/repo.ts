@@ -2,10 +2,12 @@
  * Catalog persistence. Functions take a query handle (the database or a transaction), so the
  * service decides the transaction boundaries.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, schema, type Db, type Tx } from '../core/db/index.js';
 import { CONTEXT_BUCKETS, GPU_BUCKETS_GB, type ModelFieldsT, type VersionFieldsT } from './model.js';
 import { versionSortKey } from './semver.js';
+import type { Actor } from '../identity/index.js';
+import { visibleSql } from './visibility.js';
 
 const { teams, models, modelVersions, gpuRequirements, benchmarkResults, users } = schema;
 
@@ -22,11 +24,14 @@ export async function ensureTeam(q: Q, slug: string): Promise<number> {
   return row.id;
 }
 
-export async function listTeams(q: Q): Promise<{ slug: string; name: string; models: number }[]> {
+/** Every team, with the number of its models `a` may see. */
+export async function listTeams(q: Q, a: Actor): Promise<{ slug: string; name: string; models: number }[]> {
   return queryRows(
     q,
-    sql`SELECT t.slug, t.name, (SELECT count(*) FROM models m WHERE m.owner_team_id = t.id)::int AS models
-        FROM teams t ORDER BY t.slug`,
+    sql`SELECT t.slug, t.name,
+               (SELECT count(*) FROM models m LEFT JOIN model_versions v ON v.id = m.head_version_id
+                 WHERE m.owner_team_id = t.id AND ${visibleSql(a)})::int AS models
+          FROM teams t ORDER BY t.slug`,
   );
 }
 
@@ -296,8 +301,7 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
   // Words for spelling correction in search.
   await q.execute(sql`
     INSERT INTO search_words (word)
-    SELECT DISTINCT w FROM models mm,
-      regexp_split_to_table(lower(mm.name || ' ' || mm.slug || ' ' || array_to_string(mm.tasks || mm.tags || mm.domains, ' ') || ' ' || mm.description), '[^a-z0-9]+') w
+    SELECT DISTINCT w FROM models mm, regexp_split_to_table(${modelWordsText('mm')}, '[^a-z0-9]+') w
     WHERE length(w) >= 4 AND ${onModels}
     ON CONFLICT DO NOTHING`);
   // Facet values known to the catalog, so filters can reject values it has never had.
@@ -310,6 +314,20 @@ export async function refreshModels(q: Q, which: number[] | 'all'): Promise<void
 }
 
 export const refreshModel = (q: Q, modelId: number) => refreshModels(q, [modelId]);
+
+/**
+ * The lower-cased text of a model (alias `m`) whose words feed spelling correction: name, slug,
+ * tasks, tags, domains, description. search_words holds every word this text ever had; search
+ * offers a word only while a model the caller may see still has it (see wordInModelSql).
+ */
+export const modelWordsText = (m: string): SQL => {
+  const a = sql.raw(m);
+  return sql`lower(${a}.name || ' ' || ${a}.slug || ' ' || array_to_string(${a}.tasks || ${a}.tags || ${a}.domains, ' ') || ' ' || ${a}.description)`;
+};
+
+/** Whether the text of model `m` contains `word` (an SQL expression of [a-z0-9] characters) as a whole word. */
+export const wordInModelSql = (m: string, word: SQL): SQL =>
+  sql`${modelWordsText(m)} ~ ('(^|[^a-z0-9])' || ${word} || '([^a-z0-9]|$)')`;
 
 const intArray = (xs: readonly number[]) => sql.raw(`ARRAY[${xs.map((x) => Math.trunc(x)).join(',')}]::int[]`);
 
@@ -326,17 +344,24 @@ export interface LineageRow {
   lifecycle: string | null;
 }
 
-/** Every model derived from `slug`, transitively (cycles are cut). */
-export async function derivedModels(q: Q, slug: string): Promise<LineageRow[]> {
+/**
+ * Every model derived from `slug` that `a` may see, transitively (cycles are cut). The walk stops
+ * at a model `a` may not see: what derives from a hidden model is reached only through it, and
+ * listing it would name the hidden link.
+ */
+export async function derivedModels(q: Q, slug: string, a: Actor): Promise<LineageRow[]> {
+  const visible = visibleSql(a);
   return queryRows<LineageRow>(
     q,
     sql`WITH RECURSIVE tree(id, slug, via, relation, depth, path) AS (
           SELECT m.id, m.slug, m.base_slug, m.base_relation, 1, ARRAY[${slug}::text, m.slug]
-            FROM models m WHERE m.base_slug = ${slug}
+            FROM models m JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+           WHERE m.base_slug = ${slug} AND ${visible}
           UNION ALL
           SELECT m.id, m.slug, m.base_slug, m.base_relation, tree.depth + 1, tree.path || m.slug
             FROM models m JOIN tree ON m.base_slug = tree.slug
-           WHERE NOT m.slug = ANY(tree.path) AND tree.depth < 20)
+            JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+           WHERE NOT m.slug = ANY(tree.path) AND tree.depth < 20 AND ${visible})
         SELECT tree.slug, m.name, t.slug AS owner_team, tree.relation, tree.via, tree.depth, v.lifecycle
           FROM tree JOIN models m ON m.id = tree.id JOIN teams t ON t.id = m.owner_team_id
           LEFT JOIN model_versions v ON v.id = m.head_version_id
@@ -368,7 +393,8 @@ export async function lineageCycle(q: Q, slug: string, baseSlug: string): Promis
   return row ? row.path : null;
 }
 
-export async function modelBySlugs(q: Q, slugs: string[]) {
+/** The models named by `slugs` that `a` may see. */
+export async function modelBySlugs(q: Q, slugs: string[], a: Actor) {
   if (slugs.length === 0) return [];
   return q
     .select({
@@ -383,7 +409,7 @@ export async function modelBySlugs(q: Q, slugs: string[]) {
     .from(models)
     .innerJoin(teams, eq(teams.id, models.ownerTeamId))
     .leftJoin(modelVersions, eq(modelVersions.id, models.headVersionId))
-    .where(inArray(models.slug, slugs));
+    .where(and(inArray(models.slug, slugs), sql`${visibleSql(a, { team: 'teams', version: 'model_versions' })}`));
 }
 
 /** The id and lifecycle of `slug@version`, for other domains that attach data to a version. */

@@ -99,25 +99,26 @@ export function createCatalogService(deps: CatalogDeps) {
 
   async function getModel(actor: Actor, slug: string): Promise<ModelDetailT> {
     await requireReader(actor, publicCatalog);
-    const [summary] = await selectSummaries(db, sql`m.slug = ${slug} AND ${visibleSql(actor)}`);
+    const [summary] = await selectSummaries(db, actor, sql`m.slug = ${slug} AND ${visibleSql(actor)}`);
     if (!summary) throw notFound(`model ${slug}`, { slug });
     const model = await requireModel(db, slug);
-    const [bundles, derived] = await Promise.all([repo.loadVersions(db, model.id), repo.derivedModels(db, slug)]);
+    const [bundles, derived] = await Promise.all([repo.loadVersions(db, model.id), repo.derivedModels(db, slug, actor)]);
     return {
       ...summary,
       versions: visibleBundles(actor, model.ownerTeam, bundles).map((b) => toVersionView(slug, b)),
-      lineage: { ancestors: await ancestors(model), derived: derived.map((d) => ({ ...d, ownerTeam: d.owner_team, lifecycle: d.lifecycle as Lifecycle | null })) },
+      lineage: { ancestors: await ancestors(actor, model), derived: derived.map((d) => ({ ...d, ownerTeam: d.owner_team, lifecycle: d.lifecycle as Lifecycle | null })) },
     };
   }
 
-  async function ancestors(model: repo.ModelRow) {
+  /** The base chain upwards; a base `actor` may not see ends it, named only by the ref the model itself holds. */
+  async function ancestors(actor: Actor, model: repo.ModelRow) {
     const chain: ModelDetailT['lineage']['ancestors'] = [];
     const seen = new Set([model.slug]);
     let ref = model.baseRef;
     let relation = model.baseRelation;
     while (ref && chain.length < 20) {
       const { slug } = repo.parseBaseRef(ref);
-      const [found] = slug && !seen.has(slug) ? await repo.modelBySlugs(db, [slug]) : [];
+      const [found] = slug && !seen.has(slug) ? await repo.modelBySlugs(db, [slug], actor) : [];
       chain.push({
         ref,
         relation,
@@ -181,8 +182,10 @@ export function createCatalogService(deps: CatalogDeps) {
     await requireReader(actor, publicCatalog);
     const m = await requireModel(db, slug);
     const [b] = visibleBundles(actor, m.ownerTeam, await repo.loadVersions(db, m.id, version));
-    if (!b) throw notFound(`version ${slug}@${version}`, { slug, version });
-    return toVersionView(slug, b);
+    if (b) return toVersionView(slug, b);
+    // A model the actor may not see at all is missing, in the same words as one that does not exist.
+    if (!seesUnpublished(actor, m.ownerTeam) && !(await repo.hasVersionIn(db, m.id, PUBLISHED_LIFECYCLES))) throw notFound(`model ${slug}`, { slug });
+    throw notFound(`version ${slug}@${version}`, { slug, version });
   }
 
   async function createVersion(actor: Actor, slug: string, f: VersionFieldsT): Promise<VersionViewT> {
@@ -306,7 +309,7 @@ export function createCatalogService(deps: CatalogDeps) {
     },
     listTeams: async (actor: Actor) => {
       await requireReader(actor, publicCatalog);
-      return repo.listTeams(db);
+      return repo.listTeams(db, actor);
     },
   };
 }

@@ -4,7 +4,9 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../core/db/index.js';
+import type { Actor } from '../identity/index.js';
 import type { Q } from './repo.js';
+import { visibleSql } from './visibility.js';
 import type { ModelSummaryT } from './views.js';
 
 export interface SummaryRow {
@@ -43,23 +45,35 @@ export interface SummaryRow {
   deprecation_reason: string | null;
 }
 
-/** Columns of SummaryRow; expects aliases m (models), t (teams), v (head version), bm (base model). */
-export const SUMMARY_COLUMNS = sql`
+/**
+ * Columns of SummaryRow as `a` sees them; expects aliases m (models), t (teams), v (head version),
+ * bm (base model, from summaryFrom). The version count counts the versions `a` may see.
+ */
+export function summaryColumns(a: Actor): SQL {
+  return sql`
   m.id, m.slug, m.name, t.slug AS owner_team, m.description, m.tasks, m.domains, m.tags,
   m.base_ref, m.base_relation, bm.slug AS base_model_slug, bm.name AS base_model_name, m.base_version,
   to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
   to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
-  (SELECT count(*) FROM model_versions c WHERE c.model_id = m.id)::int AS version_count,
+  (SELECT count(*) FROM model_versions c WHERE c.model_id = m.id AND ${visibleSql(a, { team: 't', version: 'c' })})::int AS version_count,
   v.version, v.license, v.languages, v.parameters::float8 AS parameters, v.architecture, v.context_length,
   v.maturity, v.lifecycle, v.compliance_status, v.min_gpu_memory_gb::float8 AS min_gpu_memory_gb,
   v.recommended_gpu, v.cpu_inference, v.frameworks, v.quantizations, v.deprecation_replacement,
   v.deprecation_deadline::text AS deprecation_deadline, v.deprecation_reason`;
+}
 
-export const SUMMARY_FROM = sql`
+/**
+ * Models with owner team, head version and base model. The base model joins only when `a` may see
+ * it, so a hidden base is neither named nor linked (the model's own base ref stays).
+ */
+export function summaryFrom(a: Actor): SQL {
+  return sql`
   models m
   JOIN teams t ON t.id = m.owner_team_id
   LEFT JOIN model_versions v ON v.id = m.head_version_id
-  LEFT JOIN models bm ON bm.slug = m.base_slug`;
+  LEFT JOIN (models bm JOIN teams bt ON bt.id = bm.owner_team_id LEFT JOIN model_versions bv ON bv.id = bm.head_version_id)
+    ON bm.slug = m.base_slug AND ${visibleSql(a, { team: 'bt', version: 'bv' })}`;
+}
 
 export function toSummary(r: SummaryRow): ModelSummaryT {
   const deprecated = r.deprecation_replacement || r.deprecation_deadline || r.deprecation_reason;
@@ -109,7 +123,8 @@ export function toSummary(r: SummaryRow): ModelSummaryT {
   };
 }
 
-export async function selectSummaries(q: Q, where: SQL): Promise<ModelSummaryT[]> {
-  const rows = await queryRows<SummaryRow>(q, sql`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE ${where}`);
+/** Summaries of the models matching `where`, as `a` sees them (`where` must include visibility). */
+export async function selectSummaries(q: Q, a: Actor, where: SQL): Promise<ModelSummaryT[]> {
+  const rows = await queryRows<SummaryRow>(q, sql`SELECT ${summaryColumns(a)} FROM ${summaryFrom(a)} WHERE ${where}`);
   return rows.map(toSummary);
 }

@@ -6,7 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../core/db/index.js';
-import { SUMMARY_COLUMNS, SUMMARY_FROM, toSummary, visibleSql, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
+import { summaryColumns, summaryFrom, toSummary, visibleSql, wordInModelSql, type ModelSummaryT, type SummaryRow } from '../catalog/index.js';
 import { requireReader, type Actor } from '../identity/index.js';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.js';
 import { countFacets, type FacetCount } from './facet-counts.js';
@@ -34,6 +34,10 @@ export interface SearchResult {
   relaxed: boolean;
 }
 
+/** Searchable models with the aliases visibleSql expects (ms model_search, m, t, v head version). */
+const VISIBLE_SEARCH_FROM = sql`model_search ms JOIN models m ON m.id = ms.model_id JOIN teams t ON t.id = m.owner_team_id
+  LEFT JOIN model_versions v ON v.id = m.head_version_id`;
+
 export function createSearchService(deps: { db: Db; publicCatalog?: () => Promise<boolean> }) {
   const { db } = deps;
   const publicCatalog = deps.publicCatalog ?? (async () => false);
@@ -41,9 +45,10 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
   /** Searches the models the actor may see (published ones, and its teams' drafts). */
   async function search(actor: Actor, p: SearchQueryT, opts: { facets: boolean }): Promise<SearchResult> {
     await requireReader(actor, publicCatalog);
+    // Everything below, corrections and facet vocabularies included, sees only these models.
     const visible = visibleSql(actor);
     const filters = filtersOf(p);
-    await validateFacetValues(db, filters);
+    await validateFacetValues(db, filters, visible);
     const text = (p.q ?? '').trim();
     const ignore = p.ignore ?? [];
     const parsed = text ? parseQuery(text, { ignore }) : null;
@@ -52,10 +57,10 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
     const cursor = p.cursor ? decodeCursor(p.cursor, fp) : null;
     if (cursor) checkCursorKeys(sort, cursor.k);
 
-    const fixes = parsed ? await corrections(parsed) : new Map<string, string[]>();
-    let result = await run(visible, parsed, fixes, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
+    const fixes = parsed ? await corrections(parsed, visible) : new Map<string, string[]>();
+    let result = await run(actor, visible, parsed, fixes, filters, sort, p.limit, cursor?.k ?? null, fp, opts, cursor?.r === true);
     if (result.total === 0 && parsed && parsed.termGroups.length >= 2 && !cursor) {
-      const relaxed = await run(visible, parsed, fixes, filters, sort, p.limit, null, fp, opts, true);
+      const relaxed = await run(actor, visible, parsed, fixes, filters, sort, p.limit, null, fp, opts, true);
       if (relaxed.total > 0) result = { ...relaxed, relaxed: true };
     }
     if (result.query && ignore.length) {
@@ -66,13 +71,20 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
   }
 
   /**
-   * Spelling correction: for each query word that no model contains, the closest catalog words
-   * (trigram similarity ≥ 0.5, at most three), e.g. "sumarization" → ["summarization"].
+   * Spelling correction: for each query word that no visible model contains, the closest words of
+   * visible models (trigram similarity ≥ 0.5, at most three), e.g. "sumarization" →
+   * ["summarization"]. search_words only proposes spellings; a word is offered while a model the
+   * caller may see has it, so another team's draft neither supplies nor suppresses a correction.
    */
-  async function corrections(parsed: ParsedQuery): Promise<Map<string, string[]>> {
+  async function corrections(parsed: ParsedQuery, visible: SQL): Promise<Map<string, string[]>> {
     const words = correctableWords(parsed);
     if (words.length === 0) return new Map();
-    const checks = words.map((w) => sql`EXISTS (SELECT 1 FROM model_search ms WHERE ms.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}))`);
+    // (SELECT … LIMIT 1) IS NOT NULL rather than EXISTS: the planner keeps a fast-start plan that
+    // stops at the first visible match instead of joining the whole catalog.
+    const checks = words.map(
+      (w) => sql`(SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
+                   WHERE ms.search_doc @@ to_tsquery('english', ${groupTsQuery([w]) ?? w}) AND ${visible} LIMIT 1) IS NOT NULL`,
+    );
     const [row] = await queryRows<Record<string, boolean>>(
       db,
       sql`SELECT ${sql.join(checks.map((c, i) => sql`${c} AS ${sql.raw(`w${i}`)}`), sql`, `)}`,
@@ -85,6 +97,10 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
             FROM unnest(ARRAY[${sql.join(unknown.map((w) => sql`${w}`), sql`, `)}]::text[]) AS q(w),
             LATERAL (SELECT s.word FROM search_words s
                       WHERE s.word % q.w AND similarity(s.word, q.w) >= 0.5
+                        -- the full-text index narrows the models to those sharing the word's stem
+                        AND (SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
+                              WHERE ms.search_doc @@ plainto_tsquery('english', s.word)
+                                AND ${visible} AND ${wordInModelSql('m', sql`s.word`)} LIMIT 1) IS NOT NULL
                       ORDER BY similarity(s.word, q.w) DESC, s.word LIMIT 3) c`,
     );
     const out = new Map<string, string[]>();
@@ -93,6 +109,7 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
   }
 
   async function run(
+    actor: Actor,
     visible: SQL,
     parsed: ParsedQuery | null,
     fixes: ReadonlyMap<string, string[]>,
@@ -139,7 +156,7 @@ export function createSearchService(deps: { db: Db; publicCatalog?: () => Promis
     const ids = light.slice(0, limit).map((r) => r.id);
     const [summaries, counted] = await Promise.all([
       ids.length
-        ? queryRows<SummaryRow>(db, sql`SELECT ${SUMMARY_COLUMNS} FROM ${SUMMARY_FROM} WHERE m.id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`)
+        ? queryRows<SummaryRow>(db, sql`SELECT ${summaryColumns(actor)} FROM ${summaryFrom(actor)} WHERE m.id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`)
         : Promise.resolve([]),
       countP,
     ]);
