@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: 'Too many failed attempts (sign-in, token use) from this address, or on this account; wait and retry (see Retry-After).',
   SUBMISSION_INCOMPLETE: 'A draft lacks what a submission needs (card sections, an approved use case, files, a benchmark on a registered suite); details.missing lists it.',
   POLICY_REFUSED: 'A deployment or evaluation that the version’s policy does not allow (experimental, use case, restriction, deprecation).',
-  SEPARATION_OF_DUTIES: 'The same person cannot submit, sign off and approve one version.',
+  SEPARATION_OF_DUTIES: 'The same person cannot submit, sign off and approve one version, nor accept a benchmark result they typed.',
   QUOTA_EXCEEDED: 'Your team already runs as many evaluation endpoints or GPUs as its quota allows; stop one or ask an admin to raise the quota.',
   MANIFEST_INVALID: 'A rendered deployment manifest fails the engine’s schema or admission rules; details.errors lists each problem with its path.',
   ENDPOINT_FAILED: 'A model endpoint crashed, hung, ran out of memory or did not become ready; details carry the reason and its last log lines.',

@@ -18,6 +18,7 @@ const SLUG = 'router';
 const VERSION = '1.0.0';
 const SEED = systemActor('test');
 const MEMBER: Credentials = { username: 'val', password: 'correct horse battery staple', name: 'Val Contributor' };
+const VIEWER: Credentials = { username: 'vic', password: 'correct horse battery staple', name: 'Vic Viewer' };
 
 describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, playground, stop)', () => {
   let e2e: E2eApp;
@@ -40,6 +41,8 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
         await createUser(services, MEMBER, 'none');
         // Starting endpoints spends the team's quota: contributors and up.
         await services.identity.addMembership(SEED, 'support', MEMBER.username, 'contributor');
+        await createUser(services, VIEWER, 'none');
+        await services.identity.addMembership(SEED, 'support', VIEWER.username, 'viewer');
         await createAdmin(services);
       },
     });
@@ -137,6 +140,17 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (evaluation endpoint, p
     await shot('compare');
     expect(e2e.pageErrors).toEqual([]);
   }, 180_000);
+
+  it('tells a viewer that starting an endpoint needs the contributor role, instead of a button that fails', async () => {
+    const viewer = await e2e.newPage();
+    try {
+      await signIn(viewer, `${base}/models/${SLUG}?tab=deploy`, VIEWER);
+      await viewer.getByTestId('start-needs-contributor').waitFor();
+      expect(await viewer.getByRole('button', { name: 'Start evaluation endpoint' }).isDisabled()).toBe(true);
+    } finally {
+      await viewer.close();
+    }
+  }, 60_000);
 
   it('shows the deployment templates and evaluation limits to an admin', async () => {
     const admin = await e2e.newPage();

@@ -77,12 +77,6 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
             benchmarks: [{ suite: 'legal-qa', metric: 'accuracy', value: 0.81 }],
           }),
         );
-        // The typed benchmark counts once a platform reviewer accepts it (a suite run would be measured).
-        const { secret } = await services.identity.login(REVIEWER.username, REVIEWER.password, { ip: '127.0.0.1' });
-        const reviewer = (await services.identity.resolveSession(secret))!.actor;
-        const typed = await services.catalog.getVersion(reviewer, SLUG, VERSION);
-        await services.workflow.acceptReportedBenchmark(reviewer, SLUG, VERSION, typed.benchmarks[0]!.id, 'matches the team’s evaluation report');
-        await services.identity.logout(secret);
         await services.catalog.createVersion(SEED, SLUG, VersionFields.parse({ version: '0.9.0' })); // an empty draft
         const body = safetensors();
         const upload = await services.registry.startUpload(SEED, SLUG, VERSION, { path: 'model.safetensors', digest: sha256(body), size: body.length });
@@ -94,6 +88,17 @@ describe.skipIf(!chromiumAvailable())('web UI end to end (submitting and reviewi
   }, 180_000);
 
   afterAll(() => e2e?.close());
+
+  it('the platform reviewer accepts the team’s typed benchmark on the Benchmarks tab', async () => {
+    // A typed number counts for the submission once a reviewer accepts it (a suite run would be measured).
+    await signIn(page, `${base}/models/${SLUG}?version=${VERSION}&tab=benchmarks`, REVIEWER);
+    const row = page.getByRole('table', { name: 'Benchmark results' }).getByRole('row').filter({ hasText: 'legal-qa' });
+    expect(await row.getByTestId('benchmark-accepted').count()).toBe(0);
+    await row.getByTestId('benchmark-accept').click();
+    await row.getByTestId('benchmark-accepted').waitFor();
+    expect(await row.getByTestId('benchmark-accept').count()).toBe(0);
+    await signOut(REVIEWER);
+  }, 60_000);
 
   it('the contributor is told what an incomplete draft lacks', async () => {
     await signIn(page, `${base}/models/${SLUG}?version=0.9.0&tab=review`, SUBMITTER);

@@ -78,6 +78,12 @@ export function runReviewAction(slug: string, version: string, action: ReviewAct
   return requestJson<Submission>(`${versionPath(slug, version)}/${action}`, { method: 'POST', body });
 }
 
+/** POST …/benchmarks/{id}/accept: a platform reviewer accepts a result the team reported (not one they typed). */
+export function acceptBenchmark(slug: string, version: string, id: number, comment: string): Promise<unknown> {
+  const trimmed = comment.trim();
+  return requestJson<unknown>(`${versionPath(slug, version)}/benchmarks/${id}/accept`, { method: 'POST', body: trimmed ? { comment: trimmed } : {} });
+}
+
 export const STAGE_LABELS: Record<Stage, string> = {
   checks: 'Security scan',
   awaiting_ack: 'Awaiting acknowledgement',

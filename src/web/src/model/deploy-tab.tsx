@@ -1,5 +1,5 @@
 /** The "Deploy & evaluate" tab of a version: start a temporary evaluation endpoint, see this version's endpoints, run evaluation suites. */
-import { Alert, Button, Card, Group, Loader, Select, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Loader, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { IconInfoCircle, IconRocket } from '@tabler/icons-react';
 import { useState } from 'react';
 import { isApiError } from '../api/client';
@@ -26,8 +26,11 @@ const asksForTeam = (err: unknown) =>
 
 export function DeployTab({ slug, version, ownerTeam, tasks, approvedUseCases, maturity }: Props) {
   const { me } = useAuth();
-  const teams = me.teams.map((t) => ({ value: t.slug, label: t.name }));
-  const [team, setTeam] = useState<string | null>(() => (me.teams.some((t) => t.slug === ownerTeam) ? ownerTeam : (me.teams[0]?.slug ?? null)));
+  // Starting an endpoint needs a contributor (or team lead) of the team it counts against; admins act for any team.
+  const admin = me.user.platformRole === 'admin';
+  const teams = me.teams.filter((t) => admin || t.role !== 'viewer').map((t) => ({ value: t.slug, label: t.name }));
+  const mayStart = admin || teams.length > 0;
+  const [team, setTeam] = useState<string | null>(() => (teams.some((t) => t.value === ownerTeam) ? ownerTeam : (teams[0]?.value ?? null)));
   const deployments = useDeployments({ slug, version });
   const limits = useEvalLimits();
   const start = useStartEvalEndpoint(slug, version);
@@ -52,11 +55,22 @@ export function DeployTab({ slug, version, ownerTeam, tasks, approvedUseCases, m
               {needTeam && teams.length > 0 && (
                 <Select label="Team" description="Counts against its quota" data={teams} value={team} onChange={setTeam} allowDeselect={false} w={200} />
               )}
-              <Button leftSection={<IconRocket size={16} aria-hidden />} loading={start.isPending} onClick={() => start.mutate(needTeam ? team : null)}>
-                Start evaluation endpoint
-              </Button>
+              <Tooltip label="Starting endpoints needs the contributor role in a team; viewers can try the endpoints their team started" disabled={mayStart} withArrow multiline w={280}>
+                <span>
+                  <Button leftSection={<IconRocket size={16} aria-hidden />} loading={start.isPending} disabled={!mayStart} onClick={() => start.mutate(needTeam ? team : null)}>
+                    Start evaluation endpoint
+                  </Button>
+                </span>
+              </Tooltip>
             </Group>
           </Group>
+          {!mayStart && (
+            <Text size="sm" c="dimmed" data-testid="start-needs-contributor">
+              {me.teams.length === 0
+                ? 'You are in no team: starting an endpoint needs the contributor role in a team.'
+                : `You are a viewer in ${me.teams.length === 1 ? 'your team' : 'your teams'}: starting an endpoint needs the contributor role. Endpoints your team started are listed below.`}
+            </Text>
+          )}
           {start.isError && !(asksForTeam(start.error) && teams.length > 1) && <ErrorAlert error={start.error} title="The endpoint could not be started" />}
           {start.isError && asksForTeam(start.error) && teams.length > 1 && (
             <Alert color="yellow" variant="light" icon={<IconInfoCircle aria-hidden />} role="status">

@@ -104,7 +104,7 @@ function ModelView({ model }: { model: ModelDetail }) {
                 <HardwareTab version={selected} />
               </Tabs.Panel>
               <Tabs.Panel value="benchmarks">
-                <BenchmarksTab version={selected} />
+                <BenchmarksTab slug={model.slug} version={selected} />
               </Tabs.Panel>
               <Tabs.Panel value="compatibility">
                 <CompatibilityTab version={selected} />

@@ -1,7 +1,7 @@
 /** React Query hooks for one version's review: the submission, scan report and history, and the steps. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { isApiError } from '../../api/client';
-import { getHistory, getReviewQueue, getScanReport, getSubmission, runReviewAction, submitForReview, type ReviewAction, type Submission } from '../../api/governance';
+import { acceptBenchmark, getHistory, getReviewQueue, getScanReport, getSubmission, runReviewAction, submitForReview, type ReviewAction, type Submission } from '../../api/governance';
 import { retryTransient } from '../../api/queries';
 
 const reviewKey = (slug: string, version: string) => ['review', slug, version];
@@ -64,4 +64,16 @@ export function useSubmit(slug: string, version: string) {
 export function useReviewAction(slug: string, version: string) {
   const refresh = useRefreshAfterStep(slug, version);
   return useMutation({ mutationFn: ({ action, text }: { action: ReviewAction; text: string }) => runReviewAction(slug, version, action, text), onSuccess: refresh });
+}
+
+/** A platform reviewer accepts a reported benchmark result: the model (its benchmarks) and the review are stale after. */
+export function useAcceptBenchmark(slug: string, version: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => acceptBenchmark(slug, version, id, ''),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['model', slug] });
+      void client.invalidateQueries({ queryKey: reviewKey(slug, version) });
+    },
+  });
 }
