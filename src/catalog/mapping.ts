@@ -1,9 +1,22 @@
 /** Converts stored version rows back into the catalog's input and output shapes. */
 import { QUANTIZATIONS, type ModelFieldsT, type VersionFieldsT } from './model.js';
-import type { ModelRow, VersionBundle } from './repo.js';
+import type { BenchmarkRow, ModelRow, VersionBundle } from './repo.js';
 import type { VersionViewT } from './views.js';
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+
+
+/** What a benchmark result says (suite, metric, value…), without where it came from. */
+const benchmarkContent = (x: BenchmarkRow) => ({
+  suite: x.suite,
+  suiteVersion: x.suiteVersion,
+  dataset: x.dataset,
+  metric: x.metric,
+  value: x.value,
+  higherIsBetter: x.higherIsBetter,
+  date: x.date,
+  hardware: x.hardware,
+});
 
 export function bundleToFields(b: VersionBundle): VersionFieldsT {
   const r = b.row;
@@ -29,16 +42,7 @@ export function bundleToFields(b: VersionBundle): VersionFieldsT {
       maxContextTested: r.maxContextTested,
     },
     // The version's own (typed) results; those Garden measured are not fields a team edits.
-    benchmarks: b.benchmarks.filter((x) => x.source !== 'measured').map((x) => ({
-      suite: x.suite,
-      suiteVersion: x.suiteVersion,
-      dataset: x.dataset,
-      metric: x.metric,
-      value: x.value,
-      higherIsBetter: x.higherIsBetter,
-      date: x.date,
-      hardware: x.hardware,
-    })),
+    benchmarks: b.benchmarks.filter((x) => x.source !== 'measured').map(benchmarkContent),
     card: { intendedUse: r.intendedUse, limitations: r.limitations, trainingData: r.trainingData, markdown: r.cardMarkdown },
     compliance: { status: r.complianceStatus as never, reviewedAt: r.complianceReviewedAt },
     approvedUseCases: r.approvedUseCases,
@@ -90,14 +94,7 @@ export function toVersionView(slug: string, b: VersionBundle): VersionViewT {
     },
     benchmarks: b.benchmarks.map((x) => ({
       id: x.id,
-      suite: x.suite,
-      suiteVersion: x.suiteVersion,
-      dataset: x.dataset,
-      metric: x.metric,
-      value: x.value,
-      higherIsBetter: x.higherIsBetter,
-      date: x.date,
-      hardware: x.hardware,
+      ...benchmarkContent(x),
       source: x.source === 'measured' ? ('measured' as const) : ('reported' as const),
       runId: x.runId,
       accepted: x.acceptedAt ? { by: x.acceptedByName, at: x.acceptedAt.toISOString() } : null,
