@@ -5,7 +5,6 @@ import type { VersionViewT } from './views.js';
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
-
 /** What a benchmark result says (suite, metric, value…), without where it came from. */
 const benchmarkContent = (x: BenchmarkRow) => ({
   suite: x.suite,
