@@ -72,8 +72,12 @@ export function createAuditService(deps: AuditDeps) {
     return verifyChain(db);
   }
 
-  /** Every event about one version, oldest first (the caller has checked the actor may see the version). */
-  async function versionHistory(slug: string, version: string): Promise<AuditEvent[]> {
+  /**
+   * Every event about one version, oldest first. Audit data: signed-in readers only (the read
+   * scope), even when the catalog is public; the caller has checked the actor may see the version.
+   */
+  async function versionHistory(actor: Actor, slug: string, version: string): Promise<AuditEvent[]> {
+    requireScope(actor, 'read');
     const rows = await queryRows<RawEvent>(db, sql`SELECT e.* FROM audit_events e WHERE e.model_slug = ${slug} AND e.target_id = ${`${slug}@${version}`} ORDER BY e.seq LIMIT 1000`);
     return rows.map(fromRow);
   }

@@ -120,7 +120,6 @@ function versionColumns(f: VersionFieldsT) {
   };
 }
 
-
 /** The content of a typed result, so an unchanged one keeps who reported and who accepted it. */
 const benchmarkKey = (b: Pick<BenchmarkRow, 'suite' | 'suiteVersion' | 'dataset' | 'metric' | 'value' | 'higherIsBetter' | 'date' | 'hardware'>) =>
   JSON.stringify([b.suite, b.suiteVersion ?? null, b.dataset ?? null, b.metric, b.value, b.higherIsBetter, b.date ?? null, b.hardware ?? null]);

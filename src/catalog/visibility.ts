@@ -19,7 +19,7 @@ export function seesVersion(a: Actor, ownerTeam: string, lifecycle: string): boo
 /**
  * The same rule as SQL. `team` and `version` are table aliases of the owner team (teams) and of
  * the version judged (model_versions): a model's head version decides whether the model is seen.
- * Defaults: t and v, as in SUMMARY_FROM.
+ * Defaults: t and v, as in summaryFrom.
  */
 export function visibleSql(a: Actor, alias: { team: string; version: string } = { team: 't', version: 'v' }): SQL {
   if (isAdmin(a) || isReviewer(a)) return sql`TRUE`;
@@ -29,4 +29,3 @@ export function visibleSql(a: Actor, alias: { team: string; version: string } = 
   const t = sql.raw(`${alias.team}.slug`);
   return sql`(${published} OR ${t} IN (${sql.join([...a.teams.keys()].map((s) => sql`${s}`), sql`, `)}))`;
 }
-

@@ -11,7 +11,7 @@ import type { ClientConfig } from '../core/config.js';
 import { answer, ApiError, unreachable } from './client.js';
 import { extractFromFile, extractFromFolder, type Extraction } from '../registry/extract/extract.js';
 import { emptyFieldsPatch } from '../registry/prefill.js';
-import { checkLooksLikeModel, joinInside, PATH_PROBLEM_TEXT, pathProblem, validateFilePaths } from '../registry/file-paths.js';
+import { checkLooksLikeModel, joinInside, PATH_PROBLEM_TEXT, refusedName, validateFilePaths, type NameRule } from '../registry/file-paths.js';
 import { openHashCache } from './hash-cache.js';
 import { getStream, readJson, sendStream } from './http-stream.js';
 import type { IncomingMessage } from 'node:http';
@@ -29,15 +29,14 @@ export interface LocalFile {
 /** A path `garden push` leaves out, and why (a path reason of the registry, or a cache). */
 export interface Skipped {
   path: string;
-  reason: 'VCS_METADATA' | 'TOOL_TRUSTED' | 'CACHE';
+  reason: NameRule | 'CACHE';
 }
 
 /** Why a local path is left out of a push, or null when it is sent. */
 function skipReason(rel: string, isDir: boolean): Skipped['reason'] | null {
   // Hugging Face download tools keep their bookkeeping here; it is not part of the model.
   if (isDir && path.posix.basename(rel) === '.cache') return 'CACHE';
-  const reason = pathProblem(isDir ? `${rel}/x` : rel);
-  return reason === 'VCS_METADATA' || reason === 'TOOL_TRUSTED' ? reason : null;
+  return refusedName(isDir ? `${rel}/x` : rel);
 }
 
 /**

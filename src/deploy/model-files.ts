@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { Db, Tx } from '../core/db/index.js';
 import { versionFiles } from '../core/db/schema.js';
 import { AppError } from '../core/errors.js';
-import { pathProblem } from '../registry/file-paths.js';
+import { isServedPath } from '../registry/file-paths.js';
 import type { RegistryService } from '../registry/service.js';
 
 /** Formats in the order an engine prefers them when a version ships several. */
@@ -23,8 +23,8 @@ export interface ServedFile {
 
 export async function servedFile(db: Db | Tx, versionId: number): Promise<ServedFile | null> {
   // Files at refused paths (stored before the rule: `.git/…`) are hidden everywhere, and never served.
-  const files = (await db.select({ path: versionFiles.path, format: versionFiles.format, size: versionFiles.size }).from(versionFiles).where(eq(versionFiles.versionId, versionId))).filter(
-    (x) => pathProblem(x.path) === null,
+  const files = (await db.select({ path: versionFiles.path, format: versionFiles.format, size: versionFiles.size }).from(versionFiles).where(eq(versionFiles.versionId, versionId))).filter((x) =>
+    isServedPath(x.path),
   );
   for (const f of SERVED) {
     const hit = files.filter((x) => x.format === f || x.path.toLowerCase().endsWith(`.${f}`)).sort((a, b) => b.size - a.size)[0];

@@ -12,7 +12,7 @@ import { queryRows, type Db, type Tx } from '../core/db/index.js';
 import { modelVersions, models, scanReports, submissions, teams, versionFiles } from '../core/db/schema.js';
 import { AppError, notFound } from '../core/errors.js';
 import { appendAudit } from '../audit/index.js';
-import { hasTeamRole, isReviewer, requireReviewer, requireTeamRole, requireUser, requireWriter, seesUnpublished, type Actor } from '../identity/index.js';
+import { hasTeamRole, isReviewer, requireReviewer, requireScope, requireTeamRole, requireUser, requireWriter, seesUnpublished, type Actor } from '../identity/index.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { refreshModel, seesVersion } from '../catalog/index.js';
 import { automaticSuitesFor } from '../eval/index.js';
@@ -257,7 +257,9 @@ export function createWorkflowService(deps: WorkflowDeps) {
     if (row) await refreshModel(tx, row.modelId);
   }
 
+  /** Where the review of a version stands (read scope; a team's submission is seen by the team, reviewers and admins). */
   async function get(actor: Actor, slug: string, version: string): Promise<SubmissionView> {
+    requireScope(actor, 'read');
     const [row] = await viewRows(sql`m.slug = ${slug} AND v.version = ${version}`);
     if (!row || !seesUnpublished(actor, row.ownerTeam)) throw notFound(`submission of ${slug}@${version}`, { slug, version });
     return withNext(actor, row);
@@ -266,6 +268,7 @@ export function createWorkflowService(deps: WorkflowDeps) {
   /** What waits for the actor: sign-offs for team leads, acknowledgements and approvals for reviewers, and their teams' submissions. */
   async function queue(actor: Actor): Promise<{ waitingForYou: SubmissionView[]; yourTeams: SubmissionView[] }> {
     const a = requireUser(actor);
+    requireScope(actor, 'read');
     const open = await viewRows(sql`s.stage IN ('checks','awaiting_ack','awaiting_signoff','awaiting_approval')`);
     const recent = await viewRows(sql`t.slug IN (SELECT t2.slug FROM memberships ms JOIN teams t2 ON t2.id = ms.team_id WHERE ms.user_id = ${a.id})`);
     const waiting = open.map((r) => withNext(actor, r)).filter((r) => r.next.length > 0 && !r.next.every((n) => n === 'reject'));

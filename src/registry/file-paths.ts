@@ -4,6 +4,9 @@
  */
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
+import { comparableName, nameRule, type NameRule } from './path-names.js';
+
+export { comparableName, type NameRule };
 
 export const PATH_LIMITS = { maxBytes: 1024, maxSegmentBytes: 255, maxFiles: 10_000 } as const;
 
@@ -33,60 +36,6 @@ export const PATH_PROBLEM_TEXT: Record<PathProblem, string> = {
   TOOL_TRUSTED: 'a file that git, direnv, pre-commit or CI read and act on in any folder holding it (.gitattributes, .gitmodules, .lfsconfig, .envrc, hooks, workflows) is never stored',
 };
 
-/**
- * Folder (or file) names of version-control systems, compared as `comparableName` gives them.
- * Their metadata configures and runs programs: `.git/config` `core.fsmonitor`, `core.sshCommand`
- * and `.git/hooks/*` run on `git status`; `.hg/hgrc` hooks; `.svn`, `.bzr`, `_darcs`, `CVS` and
- * `.jj` hold repository settings their tools trust. `.git` as a FILE is a `gitdir:` redirect to
- * another repository. None of it belongs to a model.
- */
-const VCS_NAMES: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', '.bzr', '_darcs', 'cvs', '.jj']);
-/**
- * Windows 8.3 short names of those folders: on NTFS `GIT~1` is the same folder as `.git`
- * (git refuses it for this reason, CVE-2014-9390).
- */
-const VCS_SHORT_RE = /^(git|hg|svn|bzr)~\d+$/;
-
-/**
- * Files tools read from any folder of a working tree (or the folder itself) and act on:
- * - `.gitattributes`: filter, diff, merge and textconv drivers and `working-tree-encoding` for the
- *   files beside it, in every folder of an enclosing repository;
- * - `.gitmodules`: submodule URLs and paths git clones and checks out (CVE-2018-17456 and kin);
- * - `.lfsconfig`: git-lfs endpoints and settings, so credentials go where it says;
- * - `.gitconfig`, `.hgrc`: a home folder's configuration (fsmonitor, sshCommand, hooks), read when
- *   the folder is HOME, as in containers that use the working folder;
- * - `.hgsub`, `.hgsubstate`: Mercurial subrepositories it clones and updates (CVE-2017-1000116);
- * - `.envrc`: direnv runs it as shell code on entering the folder;
- * - `.pre-commit-config.yaml`: pre-commit installs and runs the hooks it lists on every commit.
- */
-const TRUSTED_NAMES: ReadonlySet<string> = new Set([
-  '.gitattributes',
-  '.gitmodules',
-  '.lfsconfig',
-  '.gitconfig',
-  '.hgrc',
-  '.hgsub',
-  '.hgsubstate',
-  '.envrc',
-  '.pre-commit-config.yaml',
-]);
-/** 8.3 short names git knows for `.gitmodules` and `.gitattributes` (its is_ntfs_dotgitmodules). */
-const TRUSTED_SHORT_RE = /^(gitmod|gi7eba|gitatt|gi7d29)~\d+$/;
-
-/** Code points HFS+ ignores in names (git's is_hfs_dotgit): `.g\u200cit` is `.git` on a Mac. */
-const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
-
-/**
- * A path segment as the disks a model lands on resolve it, for comparing with names tools trust:
- * Unicode-normalised (macOS stores `é` decomposed), case folded (macOS and Windows disks ignore
- * case), HFS+ ignorable code points removed, an NTFS
- * alternate data stream (`.git::$INDEX_ALLOCATION` is the folder `.git`) and trailing dots and
- * spaces (`.git.` and `.git ` are `.git` on Windows) cut off.
- */
-export function comparableName(segment: string): string {
-  return segment.normalize('NFC').replace(HFS_IGNORED, '').replace(/:.*$/s, '').replace(/[. ]+$/, '').toLowerCase();
-}
-
 /** Why a single path is unacceptable, or null when it is fine. */
 export function pathProblem(p: string): PathProblem | null {
   if (p.length === 0) return 'EMPTY';
@@ -99,12 +48,20 @@ export function pathProblem(p: string): PathProblem | null {
   if (Buffer.byteLength(p) > PATH_LIMITS.maxBytes || segments.some((s) => Buffer.byteLength(s) > PATH_LIMITS.maxSegmentBytes)) {
     return 'TOO_LONG';
   }
-  const names = segments.map(comparableName);
-  if (names.some((n) => VCS_NAMES.has(n) || VCS_SHORT_RE.test(n))) return 'VCS_METADATA';
-  // `.github/workflows/*` runs on a CI service when the folder is pushed as a repository.
-  if (names.some((n, i) => TRUSTED_NAMES.has(n) || TRUSTED_SHORT_RE.test(n) || (n === '.github' && names[i + 1] === 'workflows'))) return 'TOOL_TRUSTED';
-  return null;
+  return nameRule(segments);
 }
+
+/** The name rule `p` breaks (VCS metadata, a file tools act on), or null: null too for paths refused for another reason. */
+export function refusedName(p: string): NameRule | null {
+  const reason = pathProblem(p);
+  return reason === 'VCS_METADATA' || reason === 'TOOL_TRUSTED' ? reason : null;
+}
+
+/**
+ * Whether a stored path is listed, served and handed to engines: every rule holds. Files stored
+ * before a rule existed (a `.git/config`) stay stored for the scan and the audit, but hidden.
+ */
+export const isServedPath = (p: string): boolean => pathProblem(p) === null;
 
 /**
  * Checks a version's file list. Paths that name the same file on a case-insensitive disk (or on
@@ -151,7 +108,7 @@ export function validateFilePaths(paths: readonly string[]): void {
  */
 export function joinInside(root: string, p: string, opts: { allowRefusedNames?: boolean } = {}): string {
   const reason = pathProblem(p);
-  const structural = reason === 'VCS_METADATA' || reason === 'TOOL_TRUSTED' ? null : reason;
+  const structural = refusedName(p) ? null : reason;
   if (structural || (reason && !opts.allowRefusedNames)) {
     throw new AppError('INVALID_INPUT', `refusing to write ${JSON.stringify(p.slice(0, 200))} (${reason}: ${PATH_PROBLEM_TEXT[reason as PathProblem]})`, { path: p.slice(0, 200), reason });
   }

@@ -14,7 +14,7 @@ import { AppError, notFound } from '../core/errors.js';
 import { CATALOG_CHANNEL, resolveVersion, seesVersion, visibleSql } from '../catalog/index.js';
 import { appendAudit } from '../audit/index.js';
 import { actorRef, isAdmin, requireScope, requireTeamRole, seesUnpublished, type Actor } from '../identity/index.js';
-import { formatOf, joinInside, pathProblem, PATH_PROBLEM_TEXT, validateFilePaths, type FileFormat } from './file-paths.js';
+import { formatOf, isServedPath, joinInside, pathProblem, PATH_PROBLEM_TEXT, validateFilePaths, type FileFormat } from './file-paths.js';
 import { DIGEST_RE, type ArtifactStore, type ByteRange, type Digest } from './ports/artifact-store.js';
 import type { UploadStaging } from './staging.js';
 import { ExtractError } from './extract/errors.js';
@@ -287,7 +287,7 @@ export function createRegistryService(deps: RegistryDeps) {
           slug,
           version,
           // OCI tools write layers out by their title: never a path the registry refuses.
-          files: files.filter((f) => pathProblem(f.path) === null).map((f) => ({ path: f.path, digest: f.digest as Digest, size: f.size, format: f.format })),
+          files: files.filter((f) => isServedPath(f.path)).map((f) => ({ path: f.path, digest: f.digest as Digest, size: f.size, format: f.format })),
           info: {
             title: info?.name,
             description: info?.description ?? undefined,
@@ -309,7 +309,7 @@ export function createRegistryService(deps: RegistryDeps) {
    * (VCS metadata and the like, stored before the rule) are neither listed nor served.
    */
   async function fileRows(actor: Actor, versionId: number, filePath?: string): Promise<VersionFile[]> {
-    if (filePath !== undefined && pathProblem(filePath)) return [];
+    if (filePath !== undefined && !isServedPath(filePath)) return [];
     const rows = await db
       .select({
         path: versionFiles.path,
@@ -323,7 +323,7 @@ export function createRegistryService(deps: RegistryDeps) {
       .orderBy(versionFiles.path);
     const admin = isAdmin(actor);
     return rows
-      .filter((r) => pathProblem(r.path) === null)
+      .filter((r) => isServedPath(r.path))
       .map((r) => ({
         path: r.path,
         digest: r.digest,
@@ -390,7 +390,7 @@ export function createRegistryService(deps: RegistryDeps) {
    */
   async function extractVersion(actor: Actor, slug: string, version: string): Promise<Extraction> {
     const v = await visibleVersion(actor, slug, version);
-    const files = (await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id))).filter((f) => pathProblem(f.path) === null);
+    const files = (await db.select().from(versionFiles).where(eq(versionFiles.versionId, v.id))).filter((f) => isServedPath(f.path));
     if (files.length === 0) throw new AppError('INVALID_INPUT', `${slug}@${version} has no files yet: upload and commit them first`);
     const { dir, notes, cleanup } = await materializeVersion(store, files, deps.scratchDir);
     try {

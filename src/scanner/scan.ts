@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ScanTarget } from './context.js';
 import { detectFormat, HEAD_BYTES } from './detect.js';
 import { SCANNERS } from './scanners.js';
-import { PATH_PROBLEM_TEXT, pathProblem } from '../registry/file-paths.js';
+import { PATH_PROBLEM_TEXT, refusedName } from '../registry/file-paths.js';
 import { DEFAULT_LIMITS, finding, overallVerdict, verdictOf, type FileFormat, type FileReport, type Finding, type ScanLimits, type ScanReport } from './types.js';
 
 export interface ScanOptions {
@@ -189,8 +189,8 @@ export function createScanner(opts: ScanOptions = {}) {
    * scanner, but `git status` in the folder runs its core.fsmonitor.
    */
   function withRefusedPath(report: FileReport): FileReport {
-    const reason = pathProblem(report.path);
-    if (reason !== 'VCS_METADATA' && reason !== 'TOOL_TRUSTED') return report;
+    const reason = refusedName(report.path);
+    if (!reason) return report;
     const findings = [...report.findings, finding(reason, 'high', `${PATH_PROBLEM_TEXT[reason]}; the registry refuses this path`, null)];
     return { ...report, verdict: verdictOf(findings), findings };
   }

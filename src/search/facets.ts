@@ -1,6 +1,6 @@
 /**
  * The catalog's facets: what can be filtered and counted, and the SQL behind each. Aliases follow
- * catalog SUMMARY_FROM: m = models, t = teams, v = head version.
+ * catalog summaryFrom: m = models, t = teams, v = head version.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { COMPLIANCE_STATUSES, LIFECYCLES, MATURITIES } from '../catalog/index.js';

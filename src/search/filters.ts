@@ -11,6 +11,10 @@ import type { QueryConstraint } from './query-parser.js';
 
 export const and = (conds: SQL[]): SQL => (conds.length ? sql.join(conds, sql` AND `) : sql`TRUE`);
 
+/** Searchable models with the aliases visibleSql expects (ms model_search, m, t, v head version). */
+export const VISIBLE_SEARCH_FROM = sql`model_search ms JOIN models m ON m.id = ms.model_id JOIN teams t ON t.id = m.owner_team_id
+  LEFT JOIN model_versions v ON v.id = m.head_version_id`;
+
 export function filtersOf(p: SearchQueryT): Filters {
   const values: Filters['values'] = {};
   for (const name of VALUE_FACET_NAMES) {
@@ -49,8 +53,7 @@ export async function validateFacetValues(db: Db, filters: Filters, visible: SQL
         sql`WITH q AS MATERIALIZED (
               SELECT token FROM facet_values WHERE token = ANY(ARRAY[${sql.join(tokens.map((t) => sql`${t}`), sql`, `)}]::text[]))
             SELECT q.token FROM q
-             WHERE (SELECT 1 FROM model_search ms JOIN models m ON m.id = ms.model_id
-                      JOIN teams t ON t.id = m.owner_team_id LEFT JOIN model_versions v ON v.id = m.head_version_id
+             WHERE (SELECT 1 FROM ${VISIBLE_SEARCH_FROM}
                      WHERE q.token = ANY(ms.facet_tokens) AND ${visible} LIMIT 1) IS NOT NULL`,
       )
     ).map((r) => r.token),

@@ -11,7 +11,7 @@ import { requireReader, type Actor } from '../identity/index.js';
 import { decodeCursor, encodeCursor, fingerprint } from './cursor.js';
 import { countFacets, type FacetCount } from './facet-counts.js';
 import type { Filters } from './facets.js';
-import { and, constraintCondition, filterConditions, filtersOf, validateFacetValues } from './filters.js';
+import { and, constraintCondition, filterConditions, filtersOf, validateFacetValues, VISIBLE_SEARCH_FROM } from './filters.js';
 import { checkCursorKeys, ordering } from './ordering.js';
 import type { SearchQueryT, Sort } from './params.js';
 import { parseQuery, type ParsedQuery, type QueryConstraint } from './query-parser.js';
@@ -33,10 +33,6 @@ export interface SearchResult {
   message: string | null;
   relaxed: boolean;
 }
-
-/** Searchable models with the aliases visibleSql expects (ms model_search, m, t, v head version). */
-const VISIBLE_SEARCH_FROM = sql`model_search ms JOIN models m ON m.id = ms.model_id JOIN teams t ON t.id = m.owner_team_id
-  LEFT JOIN model_versions v ON v.id = m.head_version_id`;
 
 export function createSearchService(deps: { db: Db; publicCatalog?: () => Promise<boolean> }) {
   const { db } = deps;

@@ -112,8 +112,6 @@ async function scanPickleFile(t: ScanTarget, o: PickleFileOptions): Promise<Find
   return findings;
 }
 
-export { startsWithProto };
-
 const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /**

@@ -2,6 +2,7 @@
  * Turns what the user chose (file inputs, or files and folders dropped on the page) into files
  * with the relative paths they will have in the version, as in a Hugging Face repository.
  */
+import { refusedPrefix } from '../../../../registry/path-names';
 
 /** A file the user chose, with its path inside the version. */
 export interface PickedFile {
@@ -16,25 +17,16 @@ export interface Picked {
 }
 
 /**
- * What the server refuses in any folder (src/registry/file-paths.ts, VCS_METADATA and
- * TOOL_TRUSTED: version-control metadata and files git, direnv or pre-commit act on), plus the
- * download cache; names compared as the server does (case, trailing dots and spaces).
+ * The part of a path left out (`a/.git/x` → `a/.git`, `.gitattributes`), or null: what the server
+ * refuses in any folder, by its own rules (version-control metadata, files git, direnv or
+ * pre-commit act on), and a download cache folder, as `garden push` leaves out.
  */
-const VCS_NAMES = new Set(['.git', '.hg', '.svn', '.bzr', '_darcs', 'cvs', '.jj']);
-const TRUSTED_NAMES = new Set(['.gitattributes', '.gitmodules', '.lfsconfig', '.gitconfig', '.hgrc', '.hgsub', '.hgsubstate', '.envrc', '.pre-commit-config.yaml']);
-const comparable = (s: string) => s.replace(/:.*$/s, '').replace(/[. ]+$/, '').toLowerCase();
-
-/** The part of a path that is left out (`a/.git/x` → `a/.git`, `.gitattributes`), or null. */
 function leftOut(path: string): string | null {
+  const refused = refusedPrefix(path);
+  if (refused) return refused;
   const parts = path.split('/');
-  const names = parts.map(comparable);
-  for (const [i, n] of names.entries()) {
-    const folder = i < names.length - 1;
-    if (VCS_NAMES.has(n) || TRUSTED_NAMES.has(n) || (folder && n === '.cache') || (n === 'workflows' && names[i - 1] === '.github')) {
-      return parts.slice(0, i + 1).join('/');
-    }
-  }
-  return null;
+  const cache = parts.slice(0, -1).findIndex((s) => s === '.cache');
+  return cache < 0 ? null : parts.slice(0, cache + 1).join('/');
 }
 
 function collect(entries: PickedFile[]): Picked {
